@@ -1,0 +1,858 @@
+package main
+
+import (
+	"io/fs"
+	"net/netip"
+	"net/url"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// sentinel is part of every secret fixture, so a test can prove that no
+// message carries a secret's value.
+const sentinel = "S3NTINEL"
+
+// fakeFiles is a source backed by a map. A few contents stand for files that
+// fail in a particular way.
+type fakeFiles map[string]string
+
+const (
+	deniedFile = "\x00denied"
+	dirFile    = "\x00dir"
+)
+
+func (f fakeFiles) read(p string, limit int) ([]byte, error) {
+	c, ok := f[p]
+	switch {
+	case !ok:
+		return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.ENOENT}
+	case c == deniedFile:
+		return nil, &deniedError{err: &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}, uid: 1000, gid: 1000, mode: 0o600, euid: 999}
+	case c == dirFile:
+		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
+	case len(c) > limit+1:
+		c = c[:limit+1]
+	}
+	return []byte(c), nil
+}
+
+func (f fakeFiles) list(dir string) ([]string, error) {
+	if _, ok := f[dir]; !ok {
+		return nil, &fs.PathError{Op: "open", Path: dir, Err: syscall.ENOENT}
+	}
+	var names []string
+	for p := range f {
+		if path.Dir(p) == dir && p != dir && !strings.HasPrefix(path.Base(p), ".") && f[p] != dirFile {
+			names = append(names, path.Base(p))
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// defaults are the settings with nothing set, as envconfig gives them.
+func defaults() settings {
+	return settings{Suffix: "_FILE", Trim: true, DatabaseURL: true, RedisURL: true, ExpandArgs: true}
+}
+
+type resolveCase struct {
+	name     string
+	env      []string
+	args     []string
+	files    fakeFiles
+	set      func(*settings)
+	maxEntry int
+	want     []string // the command's environment; nil when an error is wanted
+	wantArgs []string
+	wantErr  string
+}
+
+func runResolveCases(t *testing.T, cases []resolveCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := defaults()
+			if tc.set != nil {
+				tc.set(&s)
+			}
+			limit := tc.maxEntry
+			if limit == 0 {
+				limit = 131072
+			}
+			args := tc.args
+			if args == nil {
+				args = []string{"cmd"}
+			}
+			got, err := resolve(tc.env, args, s, tc.files, limit)
+			if tc.wantErr != "" {
+				if err == nil {
+					t.Fatalf("no error; want %q", tc.wantErr)
+				}
+				if err.Error() != tc.wantErr {
+					t.Fatalf("error\n got: %q\nwant: %q", err.Error(), tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if !slices.Equal(got.env, tc.want) {
+				t.Errorf("env\n got: %q\nwant: %q", got.env, tc.want)
+			}
+			wantArgs := tc.wantArgs
+			if wantArgs == nil {
+				wantArgs = args
+			}
+			if !slices.Equal(got.args, wantArgs) {
+				t.Errorf("args\n got: %q\nwant: %q", got.args, wantArgs)
+			}
+			assertNoSecret(t, "report", strings.Join(got.report, "\n"))
+		})
+	}
+}
+
+func assertNoSecret(t *testing.T, what, text string) {
+	t.Helper()
+	if strings.Contains(text, sentinel) {
+		t.Errorf("%s contains a secret value: %q", what, text)
+	}
+}
+
+const pw = sentinel + "-pw"
+
+func TestExpandFiles(t *testing.T) {
+	runResolveCases(t, []resolveCase{
+		{
+			name: "no _FILE passes everything through in order",
+			env:  []string{"B=2", "A=1", "EMPTY=", "WEIRD=a=b", "PATH=/bin"},
+			want: []string{"B=2", "A=1", "EMPTY=", "WEIRD=a=b", "PATH=/bin"},
+		},
+		{
+			name:  "NAME_FILE becomes NAME in its place",
+			env:   []string{"A=1", "PW_FILE=/run/secrets/pw", "B=2"},
+			files: fakeFiles{"/run/secrets/pw": pw},
+			want:  []string{"A=1", "PW=" + pw, "B=2"},
+		},
+		{
+			name:  "all trailing LF and CR are stripped, inner newlines kept",
+			env:   []string{"A_FILE=/a", "B_FILE=/b", "C_FILE=/c", "KEY_FILE=/k", "E_FILE=/e"},
+			files: fakeFiles{"/a": "a\n", "/b": "b\r\n", "/c": "c\n\n\r\n", "/k": "-----BEGIN-----\nxyz\n-----END-----\n", "/e": "\n\n"},
+			want:  []string{"A=a", "B=b", "C=c", "KEY=-----BEGIN-----\nxyz\n-----END-----", "E="},
+		},
+		{
+			name:  "leading and inner whitespace is kept",
+			env:   []string{"A_FILE=/a"},
+			files: fakeFiles{"/a": " a b\t\n"},
+			want:  []string{"A= a b\t"},
+		},
+		{
+			name:  "SHIM_TRIM=false keeps the bytes exactly",
+			env:   []string{"A_FILE=/a"},
+			files: fakeFiles{"/a": "a\r\n\n"},
+			set:   func(s *settings) { s.Trim = false },
+			want:  []string{"A=a\r\n\n"},
+		},
+		{
+			name:  "invalid UTF-8 passes through",
+			env:   []string{"A_FILE=/a"},
+			files: fakeFiles{"/a": "\xff\xfe" + sentinel},
+			want:  []string{"A=\xff\xfe" + sentinel},
+		},
+		{
+			name:  "an empty file gives an empty variable",
+			env:   []string{"A_FILE=/a"},
+			files: fakeFiles{"/a": ""},
+			want:  []string{"A="},
+		},
+		{
+			name:    "both set is an error",
+			env:     []string{"PW=x", "PW_FILE=/pw"},
+			files:   fakeFiles{"/pw": pw},
+			wantErr: "both PW and PW_FILE are set (but are exclusive)",
+		},
+		{
+			name:  "an empty NAME counts as unset: the file wins",
+			env:   []string{"PW=", "A=1", "PW_FILE=/pw"},
+			files: fakeFiles{"/pw": pw},
+			want:  []string{"A=1", "PW=" + pw},
+		},
+		{
+			name: "an empty NAME_FILE reads nothing",
+			env:  []string{"PW=v", "PW_FILE="},
+			want: []string{"PW=v", "PW_FILE="},
+		},
+		{
+			name: "built-in path variables are left alone",
+			env: []string{"SSL_CERT_FILE=/etc/ssl/certs/ca.pem", "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token",
+				"COMPOSE_FILE=/x/compose.yaml", "AZURE_FEDERATED_TOKEN_FILE=/var/run/azure", "LOG_FILE=/var/log/app.log"},
+			want: []string{"SSL_CERT_FILE=/etc/ssl/certs/ca.pem", "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token",
+				"COMPOSE_FILE=/x/compose.yaml", "AZURE_FEDERATED_TOKEN_FILE=/var/run/azure", "LOG_FILE=/var/log/app.log"},
+		},
+		{
+			name: "Grafana's __FILE is left for Grafana",
+			env:  []string{"GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/gf"},
+			want: []string{"GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/gf"},
+		},
+		{
+			name: "a value without a slash is not a path",
+			env:  []string{"MINIO_ROOT_USER_FILE=access_key", "LOG_FILE=false"},
+			want: []string{"MINIO_ROOT_USER_FILE=access_key", "LOG_FILE=false"},
+		},
+		{
+			name: "a bare _FILE names no variable",
+			env:  []string{"_FILE=/x"},
+			want: []string{"_FILE=/x"},
+		},
+		{
+			name:  "relative paths work",
+			env:   []string{"A_FILE=./secrets/a.txt"},
+			files: fakeFiles{"./secrets/a.txt": "a"},
+			want:  []string{"A=a"},
+		},
+		{
+			name:  "SHIM_SKIP matches the full name with globs",
+			env:   []string{"APP_CERT_FILE=/c", "APP_FILE_FILE=/f", "DB_FILE=/d"},
+			files: fakeFiles{"/d": "d"},
+			set:   func(s *settings) { s.Skip = []string{"APP_*_FILE", "NOPE"} },
+			want:  []string{"APP_CERT_FILE=/c", "APP_FILE_FILE=/f", "DB=d"},
+		},
+		{
+			name:  "SHIM_ONLY expands only its matches",
+			env:   []string{"A_FILE=/a", "B_FILE=/b", "DB_PASSWORD_FILE=/p"},
+			files: fakeFiles{"/a": "a", "/p": "p"},
+			set:   func(s *settings) { s.Only = []string{"A_FILE", "DB_*"} },
+			want:  []string{"A=a", "B_FILE=/b", "DB_PASSWORD=p"},
+		},
+		{
+			name:  "SHIM_SKIP wins over SHIM_ONLY",
+			env:   []string{"A_FILE=/a"},
+			files: fakeFiles{"/a": "a"},
+			set:   func(s *settings) { s.Only = []string{"A_FILE"}; s.Skip = []string{"A_*"} },
+			want:  []string{"A_FILE=/a"},
+		},
+		{
+			name:  "SHIM_SUFFIX changes the suffix",
+			env:   []string{"A_SECRET=/a", "B_FILE=/b"},
+			files: fakeFiles{"/a": "a"},
+			set:   func(s *settings) { s.Suffix = "_SECRET" },
+			want:  []string{"A=a", "B_FILE=/b"},
+		},
+		{
+			name:  "the first of duplicate names wins, as for getenv",
+			env:   []string{"A=1", "A_FILE=/a", "A=2", "B=x", "A_FILE=/other"},
+			files: fakeFiles{},
+			want:  []string{"A=1", "A_FILE=/a", "B=x"},
+			set:   func(s *settings) { s.Skip = []string{"A_FILE"} },
+		},
+		{
+			name: "an entry without = passes through",
+			env:  []string{"JUNK", "A=1"},
+			want: []string{"JUNK", "A=1"},
+		},
+		{
+			name:    "a missing file fails with the variable, the path and a hint",
+			env:     []string{"DB_PASSWORD_FILE=/run/secrets/db"},
+			wantErr: "DB_PASSWORD_FILE: open /run/secrets/db: no such file or directory\nhint: if DB_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+		},
+		{
+			name:  "an unreadable file says who owns it and who shim is",
+			env:   []string{"REDIS_PASSWORD_FILE=/run/secrets/redis"},
+			files: fakeFiles{"/run/secrets/redis": deniedFile},
+			wantErr: "REDIS_PASSWORD_FILE: open /run/secrets/redis: permission denied\n" +
+				"hint: /run/secrets/redis is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" +
+				"hint: if REDIS_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+		},
+		{
+			name:    "a directory",
+			env:     []string{"A_FILE=/run/secrets"},
+			files:   fakeFiles{"/run/secrets": dirFile},
+			wantErr: "A_FILE: read /run/secrets: is a directory\nhint: if A_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+		},
+		{
+			name:    "a NUL byte",
+			env:     []string{"KEY_FILE=/k"},
+			files:   fakeFiles{"/k": sentinel + "\x00rest"},
+			wantErr: "KEY_FILE: /k: contains a NUL byte (at offset 8), which an environment variable cannot hold\nhint: if KEY_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+		},
+		{
+			name:     "exactly at the entry limit: NAME=value and NUL fill it",
+			env:      []string{"AB_FILE=/a"},
+			files:    fakeFiles{"/a": strings.Repeat("x", 28)},
+			maxEntry: 32,
+			want:     []string{"AB=" + strings.Repeat("x", 28)},
+		},
+		{
+			name:     "a trailing newline does not count against the limit",
+			env:      []string{"AB_FILE=/a"},
+			files:    fakeFiles{"/a": strings.Repeat("x", 28) + "\n"},
+			maxEntry: 32,
+			want:     []string{"AB=" + strings.Repeat("x", 28)},
+		},
+		{
+			name:     "one byte over the entry limit",
+			env:      []string{"AB_FILE=/a"},
+			files:    fakeFiles{"/a": strings.Repeat("x", 29)},
+			maxEntry: 32,
+			wantErr:  "AB_FILE: /a: too large for one environment variable (AB=value may be at most 31 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+		},
+		{
+			name:     "a huge file is read only up to the limit",
+			env:      []string{"AB_FILE=/dev/zero"},
+			files:    fakeFiles{"/dev/zero": strings.Repeat("\x00", 1<<20)},
+			maxEntry: 32,
+			wantErr:  "AB_FILE: /dev/zero: too large for one environment variable (AB=value may be at most 31 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+		},
+	})
+}
+
+func TestSecretsDir(t *testing.T) {
+	dir := func(s *settings) { s.SecretsDir = []string{"/run/secrets"} }
+	runResolveCases(t, []resolveCase{
+		{
+			name:  "each file becomes a variable named after it",
+			env:   []string{"A=1"},
+			files: fakeFiles{"/run/secrets": dirFile, "/run/secrets/postgres_password": pw + "\n", "/run/secrets/tls.crt": "crt", "/run/secrets/api-key.v2": "k", "/run/secrets/..data": dirFile, "/run/secrets/.hidden": "h"},
+			set:   dir,
+			want:  []string{"A=1", "API_KEY_V2=k", "POSTGRES_PASSWORD=" + pw, "TLS_CRT=crt"},
+		},
+		{
+			name:  "a variable already set wins over the directory",
+			env:   []string{"TOKEN=env", "DB_PASSWORD_FILE=/elsewhere", "EMPTY="},
+			files: fakeFiles{"/run/secrets": dirFile, "/run/secrets/token": "t", "/run/secrets/db_password": "dir", "/elsewhere": "file", "/run/secrets/empty": "filled"},
+			set:   dir,
+			want:  []string{"TOKEN=env", "DB_PASSWORD=file", "EMPTY=filled"},
+		},
+		{
+			name:    "two files with one name",
+			files:   fakeFiles{"/run/secrets": dirFile, "/run/secrets/tls.crt": "a", "/run/secrets/tls_crt": "b"},
+			set:     dir,
+			wantErr: "SHIM_SECRETS_DIR: /run/secrets/tls.crt and /run/secrets/tls_crt both map to TLS_CRT",
+		},
+		{
+			name:    "two directories with one name",
+			files:   fakeFiles{"/run/secrets": dirFile, "/run/secrets/pw": "a", "/etc/secrets": dirFile, "/etc/secrets/pw": "b"},
+			set:     func(s *settings) { s.SecretsDir = []string{"/run/secrets", "/etc/secrets"} },
+			wantErr: "SHIM_SECRETS_DIR: /run/secrets/pw and /etc/secrets/pw both map to PW",
+		},
+		{
+			name:    "a missing directory",
+			set:     dir,
+			wantErr: "SHIM_SECRETS_DIR: open /run/secrets: no such file or directory\nhint: SHIM_SECRETS_DIR names directories that must exist; leave a missing one out",
+		},
+		{
+			name:  "an unreadable file in the directory",
+			files: fakeFiles{"/run/secrets": dirFile, "/run/secrets/pw": deniedFile},
+			set:   dir,
+			wantErr: "PW from SHIM_SECRETS_DIR: open /run/secrets/pw: permission denied\n" +
+				"hint: /run/secrets/pw is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" +
+				"hint: a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR",
+		},
+	})
+}
+
+func TestVariableName(t *testing.T) {
+	for file, want := range map[string]string{
+		"postgres_password": "POSTGRES_PASSWORD",
+		"tls.crt":           "TLS_CRT",
+		"api-key":           "API_KEY",
+		"Mixed.Case-1":      "MIXED_CASE_1",
+		"été":               "_T_",
+		"a b":               "A_B",
+	} {
+		if got := variableName(file); got != want {
+			t.Errorf("variableName(%q) = %q, want %q", file, got, want)
+		}
+	}
+}
+
+func TestDatabaseURL(t *testing.T) {
+	base := []string{"POSTGRES_USER=app", "POSTGRES_PASSWORD=" + pw, "DATABASE_HOST=db", "POSTGRES_DB=appdb"}
+	enc := "S3NTINEL-pw"
+	runResolveCases(t, []resolveCase{
+		{
+			name: "assembled from the postgres variables",
+			env:  base,
+			want: append(slices.Clone(base), "DATABASE_URL=postgresql://app:"+enc+"@db:5432/appdb"),
+		},
+		{
+			name:  "the password can come from a _FILE",
+			env:   []string{"POSTGRES_PASSWORD_FILE=/run/secrets/pg", "PGHOST=db"},
+			files: fakeFiles{"/run/secrets/pg": "p/+=@:% x\n"},
+			want:  []string{"POSTGRES_PASSWORD=p/+=@:% x", "PGHOST=db", "DATABASE_URL=postgresql://:p%2F%2B%3D%40%3A%25%20x@db:5432"},
+		},
+		{
+			name: "DATABASE_* beats POSTGRES_* beats PG*",
+			env: []string{"PGUSER=u3", "POSTGRES_USER=u2", "DATABASE_USER=u1", "PGHOST=h3", "POSTGRES_HOST=h2",
+				"PGPORT=3", "POSTGRES_PORT=2", "DATABASE_PORT=1", "PGDATABASE=d3", "DATABASE_NAME=d1", "PGPASSWORD=p3", "DATABASE_PASSWORD=p1"},
+			want: []string{"PGUSER=u3", "POSTGRES_USER=u2", "DATABASE_USER=u1", "PGHOST=h3", "POSTGRES_HOST=h2",
+				"PGPORT=3", "POSTGRES_PORT=2", "DATABASE_PORT=1", "PGDATABASE=d3", "DATABASE_NAME=d1", "PGPASSWORD=p3", "DATABASE_PASSWORD=p1",
+				"DATABASE_URL=postgresql://u1:p1@h2:1/d1"},
+		},
+		{
+			name: "an empty variable falls through to the next",
+			env:  []string{"DATABASE_HOST=", "POSTGRES_HOST=h2"},
+			want: []string{"DATABASE_HOST=", "POSTGRES_HOST=h2", "DATABASE_URL=postgresql://h2:5432"},
+		},
+		{
+			name: "the empty DATABASE_URL is filled in its place",
+			env:  []string{"DATABASE_URL=", "PGHOST=db"},
+			want: []string{"DATABASE_URL=postgresql://db:5432", "PGHOST=db"},
+		},
+		{
+			name: "mysql's default port, an unknown scheme's none, a driver keeps the default",
+			env:  []string{"DATABASE_SCHEME=mysql", "DATABASE_HOST=db"},
+			want: []string{"DATABASE_SCHEME=mysql", "DATABASE_HOST=db", "DATABASE_URL=mysql://db:3306"},
+		},
+		{
+			name: "an unknown scheme gets no default port",
+			env:  []string{"DATABASE_SCHEME=cockroachdb", "DATABASE_HOST=db"},
+			want: []string{"DATABASE_SCHEME=cockroachdb", "DATABASE_HOST=db", "DATABASE_URL=cockroachdb://db"},
+		},
+		{
+			name: "a driver suffix keeps the default port",
+			env:  []string{"DATABASE_SCHEME=postgresql+psycopg", "DATABASE_HOST=db", "DATABASE_PARAMS=sslmode=require&connect_timeout=5"},
+			want: []string{"DATABASE_SCHEME=postgresql+psycopg", "DATABASE_HOST=db", "DATABASE_PARAMS=sslmode=require&connect_timeout=5",
+				"DATABASE_URL=postgresql+psycopg://db:5432?sslmode=require&connect_timeout=5"},
+		},
+		{
+			name: "IPv6 hosts get brackets",
+			env:  []string{"DATABASE_HOST=::1"},
+			want: []string{"DATABASE_HOST=::1", "DATABASE_URL=postgresql://[::1]:5432"},
+		},
+		{
+			name: "an IPv6 host already in brackets",
+			env:  []string{"DATABASE_HOST=[2001:db8::1]", "POSTGRES_DB=x"},
+			want: []string{"DATABASE_HOST=[2001:db8::1]", "POSTGRES_DB=x", "DATABASE_URL=postgresql://[2001:db8::1]:5432/x"},
+		},
+		{
+			name: "a socket directory goes into the host parameter",
+			env:  []string{"PGHOST=/var/run/postgresql", "PGDATABASE=app", "PGUSER=u"},
+			want: []string{"PGHOST=/var/run/postgresql", "PGDATABASE=app", "PGUSER=u", "DATABASE_URL=postgresql://u@/app?host=%2Fvar%2Frun%2Fpostgresql&port=5432"},
+		},
+		{
+			name: "a database name with a slash is encoded",
+			env:  []string{"PGHOST=db", "PGDATABASE=a/b c"},
+			want: []string{"PGHOST=db", "PGDATABASE=a/b c", "DATABASE_URL=postgresql://db:5432/a%2Fb%20c"},
+		},
+		{
+			name: "an existing DATABASE_URL is never touched",
+			env:  append(slices.Clone(base), "DATABASE_URL=postgres://other"),
+			want: append(slices.Clone(base), "DATABASE_URL=postgres://other"),
+		},
+		{
+			name: "no host, no URL",
+			env:  []string{"POSTGRES_PASSWORD=x"},
+			want: []string{"POSTGRES_PASSWORD=x"},
+		},
+		{
+			name: "SHIM_DATABASE_URL=false",
+			env:  base,
+			set:  func(s *settings) { s.DatabaseURL = false },
+			want: base,
+		},
+		{
+			name:    "a bad port names its variable",
+			env:     []string{"DATABASE_HOST=db", "POSTGRES_PORT=65536"},
+			wantErr: "POSTGRES_PORT: not a port number (1-65535)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name:    "port zero",
+			env:     []string{"DATABASE_HOST=db", "PGPORT=0"},
+			wantErr: "PGPORT: not a port number (1-65535)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name: "a Kubernetes service link in POSTGRES_PORT",
+			env:  []string{"DATABASE_HOST=db", "POSTGRES_PORT=tcp://10.0.0.5:5432"},
+			wantErr: "POSTGRES_PORT: not a port number (1-65535)\n" +
+				"hint: Kubernetes sets POSTGRES_PORT=tcp://... for a Service of that name; set the port explicitly, or enableServiceLinks: false in the pod spec\n" +
+				"hint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name: "a port in the host",
+			env:  []string{"DATABASE_HOST=db:5432"},
+			wantErr: "DATABASE_HOST: not a host name or IP address\n" +
+				"hint: give the port in its own variable; an IPv6 address is written without brackets or zone\n" +
+				"hint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name:    "a host with an @",
+			env:     []string{"POSTGRES_HOST=user@db"},
+			wantErr: "POSTGRES_HOST: not a host name or IP address\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name:    "a bad scheme",
+			env:     []string{"DATABASE_SCHEME=post gres", "DATABASE_HOST=db"},
+			wantErr: "DATABASE_SCHEME: not a URL scheme (a letter, then letters, digits, +, - or .)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name:    "bad params",
+			env:     []string{"DATABASE_PARAMS=a=b#frag", "DATABASE_HOST=db"},
+			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+	})
+}
+
+func TestStrictEscape(t *testing.T) {
+	// The worked examples of the field notes: what Go's url.UserPassword
+	// would leave raw (+, =) is encoded.
+	for raw, want := range map[string]string{
+		"p/+=@:%":   "p%2F%2B%3D%40%3A%25",
+		"ab+c/d==":  "ab%2Bc%2Fd%3D%3D",
+		"p/+=@:% x": "p%2F%2B%3D%40%3A%25%20x",
+		"A-z_0.9~":  "A-z_0.9~",
+		"\xff\x00":  "%FF%00",
+	} {
+		if got := strictEscape(raw); got != want {
+			t.Errorf("strictEscape(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+func TestRedisURL(t *testing.T) {
+	runResolveCases(t, []resolveCase{
+		{
+			name:  "password only, legacy AUTH",
+			env:   []string{"REDIS_HOST=redis", "REDIS_PASSWORD_FILE=/r"},
+			files: fakeFiles{"/r": "ab+c/d=="},
+			want:  []string{"REDIS_HOST=redis", "REDIS_PASSWORD=ab+c/d==", "REDIS_URL=redis://:ab%2Bc%2Fd%3D%3D@redis:6379"},
+		},
+		{
+			name: "ACL user, TLS, port and database",
+			env:  []string{"REDIS_SCHEME=rediss", "REDIS_USERNAME=app", "REDIS_PASSWORD=p@ss", "REDIS_HOST=10.0.0.2", "REDIS_PORT=6380", "REDIS_DB=2"},
+			want: []string{"REDIS_SCHEME=rediss", "REDIS_USERNAME=app", "REDIS_PASSWORD=p@ss", "REDIS_HOST=10.0.0.2", "REDIS_PORT=6380", "REDIS_DB=2",
+				"REDIS_URL=rediss://app:p%40ss@10.0.0.2:6380/2"},
+		},
+		{
+			name: "no password",
+			env:  []string{"REDIS_HOST=fe80::1"},
+			want: []string{"REDIS_HOST=fe80::1", "REDIS_URL=redis://[fe80::1]:6379"},
+		},
+		{
+			name: "SHIM_REDIS_URL=false",
+			env:  []string{"REDIS_HOST=redis"},
+			set:  func(s *settings) { s.RedisURL = false },
+			want: []string{"REDIS_HOST=redis"},
+		},
+		{
+			name:    "a database that is not a number",
+			env:     []string{"REDIS_HOST=redis", "REDIS_DB=zero"},
+			wantErr: "REDIS_DB: not a database number\nhint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
+		},
+		{
+			name: "a Kubernetes service link in REDIS_PORT",
+			env:  []string{"REDIS_HOST=redis", "REDIS_PORT=tcp://10.0.0.9:6379"},
+			wantErr: "REDIS_PORT: not a port number (1-65535)\n" +
+				"hint: Kubernetes sets REDIS_PORT=tcp://... for a Service of that name; set the port explicitly, or enableServiceLinks: false in the pod spec\n" +
+				"hint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
+		},
+	})
+}
+
+func TestRequire(t *testing.T) {
+	req := func(names ...string) func(*settings) {
+		return func(s *settings) { s.Require = names }
+	}
+	runResolveCases(t, []resolveCase{
+		{
+			name:  "present after expansion",
+			env:   []string{"POSTGRES_PASSWORD_FILE=/p", "PGHOST=db"},
+			files: fakeFiles{"/p": "x"},
+			set:   req("POSTGRES_PASSWORD", "DATABASE_URL"),
+			want:  []string{"POSTGRES_PASSWORD=x", "PGHOST=db", "DATABASE_URL=postgresql://:x@db:5432"},
+		},
+		{
+			name:    "every missing name is reported",
+			env:     []string{"B="},
+			set:     req("A", "B"),
+			wantErr: "A is required (SHIM_REQUIRE) but not set\nB is required (SHIM_REQUIRE) but empty",
+		},
+		{
+			name:    "the classic typo is pointed out",
+			env:     []string{"POSTGRES_DB_PASSWORD_FILE=/p"},
+			files:   fakeFiles{"/p": "x"},
+			set:     req("POSTGRES_PASSWORD"),
+			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: POSTGRES_DB_PASSWORD_FILE is set; did you mean POSTGRES_PASSWORD_FILE?",
+		},
+		{
+			name:    "a skipped _FILE says why",
+			env:     []string{"POSTGRES_PASSWORD_FILE=postgres_password"},
+			set:     req("POSTGRES_PASSWORD"),
+			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: POSTGRES_PASSWORD_FILE was not read: value is not a path (no /)",
+		},
+	})
+}
+
+func TestExpandArgs(t *testing.T) {
+	env := []string{"REDIS_PASSWORD=" + pw, "EMPTY=", "PORT=6379"}
+	runResolveCases(t, []resolveCase{
+		{
+			name:     "the guide's redis command",
+			env:      env,
+			args:     []string{"redis-server", "--requirepass", "${REDIS_PASSWORD}", "--port=${PORT}"},
+			want:     env,
+			wantArgs: []string{"redis-server", "--requirepass", pw, "--port=6379"},
+		},
+		{
+			name:     "a value set from a file",
+			env:      []string{"PW_FILE=/pw"},
+			files:    fakeFiles{"/pw": pw},
+			args:     []string{"app", "--password=${PW}"},
+			want:     []string{"PW=" + pw},
+			wantArgs: []string{"app", "--password=" + pw},
+		},
+		{
+			name:     "defaults, literals and what is left alone",
+			env:      env,
+			args:     []string{"cmd", "${EMPTY:-d}", "${UNSET:-}", "${UNSET:-a b}", "$${PORT}", "$PORT", "$", "a$b", "${PORT}${PORT}", "$$", "}"},
+			want:     env,
+			wantArgs: []string{"cmd", "d", "", "a b", "${PORT}", "$PORT", "$", "a$b", "63796379", "$$", "}"},
+		},
+		{
+			name:     "the command name is expanded too",
+			env:      []string{"BIN=/usr/bin/app"},
+			args:     []string{"${BIN}", "x"},
+			want:     []string{"BIN=/usr/bin/app"},
+			wantArgs: []string{"/usr/bin/app", "x"},
+		},
+		{
+			name:     "SHIM_EXPAND_ARGS=false",
+			env:      env,
+			args:     []string{"cmd", "${UNSET}", "${"},
+			set:      func(s *settings) { s.ExpandArgs = false },
+			want:     env,
+			wantArgs: []string{"cmd", "${UNSET}", "${"},
+		},
+		{
+			name:    "unset",
+			args:    []string{"redis-server", "--requirepass", "${REDIS_PASSWORD}"},
+			wantErr: "argument 2 \"${REDIS_PASSWORD}\": REDIS_PASSWORD is not set\nhint: set REDIS_PASSWORD (or REDIS_PASSWORD_FILE), write ${REDIS_PASSWORD:-} to allow an empty value, or $${ for a literal ${",
+		},
+		{
+			name:    "empty",
+			env:     env,
+			args:    []string{"${EMPTY}"},
+			wantErr: "the command \"${EMPTY}\": EMPTY is empty\nhint: set EMPTY (or EMPTY_FILE), write ${EMPTY:-} to allow an empty value, or $${ for a literal ${",
+		},
+		{
+			name:    "unterminated",
+			args:    []string{"cmd", "${PORT"},
+			wantErr: "argument 1 \"${PORT\": ${ without a closing }\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
+		},
+		{
+			name:    "empty name",
+			args:    []string{"cmd", "${}"},
+			wantErr: "argument 1 \"${}\": ${} names no variable\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
+		},
+		{
+			name:    "a name that is not a name",
+			args:    []string{"cmd", "${1X}"},
+			wantErr: "argument 1 \"${1X}\": ${1X} is not ${NAME} or ${NAME:-default}\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
+		},
+		{
+			name:    "other shell forms",
+			args:    []string{"cmd", "${PORT:=1}"},
+			wantErr: "argument 1 \"${PORT:=1}\": ${PORT:=1} is not ${NAME} or ${NAME:-default}\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
+		},
+		{
+			name:    "a length",
+			args:    []string{"cmd", "${#PORT}"},
+			wantErr: "argument 1 \"${#PORT}\": ${#PORT} is not ${NAME} or ${NAME:-default}\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
+		},
+		{
+			name:    "nested",
+			args:    []string{"cmd", "${A:-${B}}"},
+			wantErr: "argument 1 \"${A:-${B}}\": ${ inside a ${...} default is not supported\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
+		},
+	})
+}
+
+func TestReport(t *testing.T) {
+	env := []string{"POSTGRES_PASSWORD_FILE=/run/secrets/pg", "POSTGRES_USER_FILE=/run/secrets/user", "SSL_CERT_FILE=/etc/ssl/ca.pem", "DATABASE_HOST=db", "POSTGRES_DB=app"}
+	files := fakeFiles{"/run/secrets/pg": pw + "\n", "/run/secrets/user": sentinel + "-user", "/run/secrets": dirFile, "/run/secrets/postgres_password": "x", "/run/secrets/api_key": sentinel}
+	s := defaults()
+	s.SecretsDir = []string{"/run/secrets"}
+	got, err := resolve(env, []string{"app", "--key=${API_KEY}"}, s, files, 131072)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLines := []string{
+		"set POSTGRES_PASSWORD from /run/secrets/pg (11 bytes)",
+		"set POSTGRES_USER from /run/secrets/user (13 bytes)",
+		"skip SSL_CERT_FILE: a path other tools read (built-in list)",
+		"set API_KEY from /run/secrets/api_key (8 bytes, SHIM_SECRETS_DIR)",
+		"set PG from /run/secrets/pg (11 bytes, SHIM_SECRETS_DIR)",
+		"shadowed /run/secrets/postgres_password: POSTGRES_PASSWORD is already set from POSTGRES_PASSWORD_FILE",
+		"set USER from /run/secrets/user (13 bytes, SHIM_SECRETS_DIR)",
+		"set DATABASE_URL=postgresql://***:***@db:5432/app (assembled)",
+		"expand API_KEY from argument 1",
+	}
+	if !slices.Equal(got.report, wantLines) {
+		t.Errorf("report\n got: %q\nwant: %q", got.report, wantLines)
+	}
+	assertNoSecret(t, "report", strings.Join(got.report, "\n"))
+}
+
+func TestCheckPatterns(t *testing.T) {
+	if err := checkPatterns("SHIM_SKIP", []string{"A_*", "B?_FILE"}); err != nil {
+		t.Errorf("good patterns: %v", err)
+	}
+	err := checkPatterns("SHIM_SKIP", []string{"A_*", "APP_[_FILE"})
+	want := `SHIM_SKIP: bad pattern "APP_[_FILE": syntax error in pattern`
+	if err == nil || err.Error() != want {
+		t.Errorf("bad pattern: got %v, want %q", err, want)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{{"", "", 0}, {"abc", "", 3}, {"kitten", "sitting", 3}, {"POSTGRES_DB_PASSWORD", "POSTGRES_PASSWORD", 3}} {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// FuzzExpandFiles checks that any file content either arrives in the
+// command's environment exactly (trimmed) or fails with a message that does
+// not carry it, and that every other variable passes through.
+func FuzzExpandFiles(f *testing.F) {
+	f.Add("PW", []byte("secret\n"), true)
+	f.Add("KEY", []byte("a\x00b"), true)
+	f.Add("A", []byte("\r\n\r\n"), false)
+	f.Add("_", []byte(strings.Repeat("x", 200)), true)
+	f.Fuzz(func(t *testing.T, name string, content []byte, trim bool) {
+		if name == "" || strings.ContainsAny(name, "=\x00") {
+			return
+		}
+		secret := sentinel + string(content)
+		s := defaults()
+		s.Trim = trim
+		env := []string{"BEFORE=1", name + "_FILE=/s", "AFTER=2"}
+		got, err := resolve(env, []string{"cmd"}, s, fakeFiles{"/s": secret}, 256)
+		if err != nil {
+			assertNoSecret(t, "error", err.Error())
+			return
+		}
+		want := secret
+		if trim {
+			want = strings.TrimRight(want, "\r\n")
+		}
+		if strings.HasSuffix(name, "_") || pathVariables[name+"_FILE"] {
+			want = ""
+		}
+		if want == "" {
+			return
+		}
+		if len(got.env) != 3 || got.env[0] != "BEFORE=1" || got.env[2] != "AFTER=2" || got.env[1] != name+"="+want {
+			t.Fatalf("env %q", got.env)
+		}
+		if strings.ContainsRune(want, 0) || len(name)+len(want)+2 > 256 {
+			t.Fatalf("accepted a value an environment cannot hold")
+		}
+		assertNoSecret(t, "report", strings.Join(got.report, "\n"))
+	})
+}
+
+// FuzzBuildURL checks the round trip: what buildURL writes, Go's url.Parse
+// reads back as exactly the same parts, or buildURL refuses the parts.
+func FuzzBuildURL(f *testing.F) {
+	f.Add("postgresql", "app", "p/+=@:% x", "db", "5432", "app", "sslmode=require", false)
+	f.Add("redis", "", "ab+c/d==", "::1", "", "0", "", true)
+	f.Add("mysql", "u:x", "", "[2001:db8::1]", "3306", "a/b?c#d", "", false)
+	f.Add("postgres", "u", "p", "/var/run/postgresql", "", "db", "a=b", false)
+	f.Fuzz(func(t *testing.T, scheme, user, password, host, port, path, query string, numeric bool) {
+		p := urlParts{
+			scheme: part{value: scheme, from: "S"}, user: part{value: user, from: "U"}, password: part{value: password, from: "P", secret: true},
+			host: part{value: host, from: "H"}, port: part{value: port, from: "PORT"}, path: part{value: path, from: "D"}, query: part{value: query, from: "Q"},
+			numericPath: numeric,
+		}
+		marked := p
+		marked.user.value, marked.password.value, marked.path.value = sentinel+user, sentinel+password, sentinel+path
+		if _, err := buildURL(marked, false); err != nil {
+			assertNoSecret(t, "error", err.Error())
+		}
+		marked.password.value = "PASSWORD-MARK" + password
+		if shown, _ := buildURL(marked, true); strings.Contains(shown, "PASSWORD-MARK") {
+			t.Errorf("masked URL %q shows the password", shown)
+		}
+		raw, err := buildURL(p, false)
+		if err != nil {
+			return
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatalf("url.Parse(%q): %v", raw, err)
+		}
+		if u.Scheme != strings.ToLower(scheme) {
+			t.Errorf("scheme %q, want %q", u.Scheme, scheme)
+		}
+		gotPassword, _ := u.User.Password()
+		if u.User.Username() != user || gotPassword != password {
+			t.Errorf("userinfo %q:%q, want %q:%q (%s)", u.User.Username(), gotPassword, user, password, raw)
+		}
+		_, rest, _ := strings.Cut(raw, "://")
+		if userinfo, _, ok := strings.Cut(rest, "@"); ok && strings.ContainsAny(userinfo, "+=") {
+			t.Errorf("userinfo %q has a raw + or =", userinfo)
+		}
+		if gotPath := strings.TrimPrefix(u.Path, "/"); gotPath != path {
+			t.Errorf("path %q, want %q", gotPath, path)
+		}
+		wantHost := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		gotHost := u.Hostname()
+		if strings.HasPrefix(host, "/") {
+			gotHost = u.Query().Get("host")
+			wantHost = host
+		}
+		if gotHost != wantHost && !sameIP(gotHost, wantHost) {
+			t.Errorf("host %q, want %q (%s)", gotHost, wantHost, raw)
+		}
+		if !strings.HasPrefix(host, "/") {
+			if q := strings.TrimPrefix(query, "?"); u.RawQuery != q {
+				t.Errorf("query %q, want %q", u.RawQuery, q)
+			}
+			if port != "" && u.Port() != strings.TrimLeft(port, "0") {
+				t.Errorf("port %q, want %q", u.Port(), port)
+			}
+		}
+	})
+}
+
+func sameIP(a, b string) bool {
+	x, err1 := netip.ParseAddr(a)
+	y, err2 := netip.ParseAddr(b)
+	return err1 == nil && err2 == nil && x == y
+}
+
+// FuzzExpandArg checks that expansion never panics, leaves arguments without
+// ${ alone and substitutes a plain ${X} exactly.
+func FuzzExpandArg(f *testing.F) {
+	for _, seed := range []string{"${X}", "$${X}", "${X:-d}", "${", "${}", "a${X}b${Y:-}c", "$$$${X}", "${X:-${Y}}", "${1}"} {
+		f.Add(seed, "value")
+	}
+	f.Fuzz(func(t *testing.T, arg, value string) {
+		value = sentinel + value
+		lookup := func(name string) (string, bool) {
+			if name == "X" {
+				return value, true
+			}
+			return "", false
+		}
+		got, _, err := expandArg(arg, lookup)
+		if !strings.Contains(arg, "${") && (err != nil || got != arg) {
+			t.Fatalf("expandArg(%q) = %q, %v; want it unchanged", arg, got, err)
+		}
+		if arg == "${X}" && got != value {
+			t.Fatalf("expandArg(${X}) = %q, want %q", got, value)
+		}
+		if err != nil && !strings.Contains(arg, sentinel) {
+			assertNoSecret(t, "error", err.Error())
+		}
+	})
+}
