@@ -250,10 +250,13 @@ func (o *osFiles) read(path string, limit int) ([]byte, error) {
 	return buf[:n], nil
 }
 
+// denied describes a permission failure for the hint: the file's owner and
+// mode, or, when even stat is refused, uid -1 for a directory on the way that
+// shim may not search.
 func denied(err error, path string) error {
 	var st unix.Stat_t
 	if unix.Stat(path, &st) != nil {
-		return err
+		return &deniedError{err: err, uid: -1, euid: unix.Geteuid()}
 	}
 	return &deniedError{err: err, uid: int(st.Uid), gid: int(st.Gid), mode: fs.FileMode(st.Mode & 0o7777), euid: unix.Geteuid()}
 }

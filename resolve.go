@@ -276,10 +276,12 @@ func (r *resolver) readError(origin string, err error) error {
 		if errors.As(err, &pe) {
 			p = pe.Path
 		}
-		return withHint(fmt.Errorf("%s: %w", origin, err),
-			fmt.Sprintf("%s is owned by uid %d gid %d with mode %04o and shim runs as uid %d; run shim as root and set SHIM_USER to read secrets first and then drop privileges",
-				p, denied.uid, denied.gid, denied.mode.Perm(), denied.euid),
-			skipHint(origin))
+		const fix = "run shim as root and set SHIM_USER to read secrets first and then drop privileges"
+		who := fmt.Sprintf("%s is owned by uid %d gid %d with mode %04o and shim runs as uid %d; %s", p, denied.uid, denied.gid, denied.mode.Perm(), denied.euid, fix)
+		if denied.uid < 0 {
+			who = fmt.Sprintf("shim runs as uid %d, which may not search a directory on the way to %s; %s", denied.euid, p, fix)
+		}
+		return withHint(fmt.Errorf("%s: %w", origin, err), who, skipHint(origin))
 	}
 	return withHint(fmt.Errorf("%s: %w", origin, err), skipHint(origin))
 }
