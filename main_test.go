@@ -203,64 +203,6 @@ func TestExecReplacesShim(t *testing.T) {
 	}
 }
 
-func TestExitStatus(t *testing.T) {
-	dir := t.TempDir()
-	notExecutable := writeSecret(t, dir, "plain", "#!/bin/sh\n", 0o644)
-	noInterpreter := writeSecret(t, dir, "script", "#!/nonexistent/bash -e\necho hi\n", 0o755)
-	for _, tc := range []struct {
-		name       string
-		args, env  []string
-		wantCode   int
-		wantStderr string
-	}{
-		{name: "the command's 0", args: []string{"probe", "exit", "0"}},
-		{name: "the command's 1", args: []string{"probe", "exit", "1"}, wantCode: 1},
-		{name: "the command's 42", args: []string{"probe", "exit", "42"}, wantCode: 42},
-		{name: "the command's 125", args: []string{"probe", "exit", "125"}, wantCode: 125},
-		{name: "the command's 255", args: []string{"probe", "exit", "255"}, wantCode: 255},
-		{
-			name: "a missing secret", args: []string{"probe"}, env: []string{"DB_PASSWORD_FILE=" + dir + "/missing"}, wantCode: 125,
-			wantStderr: "shim: DB_PASSWORD_FILE: open " + dir + "/missing: no such file or directory\nshim: hint: if DB_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n",
-		},
-		{
-			name: "a directory as a secret", args: []string{"probe"}, env: []string{"DB_PASSWORD_FILE=" + dir}, wantCode: 125,
-			wantStderr: "shim: DB_PASSWORD_FILE: read " + dir + ": is a directory\nshim: hint: if DB_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n",
-		},
-		{
-			name: "/dev/zero as a secret", args: []string{"probe"}, env: []string{"Z_FILE=/dev/zero"}, wantCode: 125,
-			wantStderr: "shim: Z_FILE: /dev/zero: too large for one environment variable (Z=value may be at most 131071 bytes)\nshim: hint: if Z_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n",
-		},
-		{name: "not found in PATH", args: []string{"no-such-command"}, wantCode: 127, wantStderr: "shim: exec no-such-command: not found in PATH\n"},
-		{name: "no such file", args: []string{dir + "/nope"}, wantCode: 127, wantStderr: "shim: exec " + dir + "/nope: no such file or directory\n"},
-		{
-			name: "not executable", args: []string{notExecutable}, wantCode: 126,
-			wantStderr: "shim: exec " + notExecutable + ": permission denied\nshim: hint: the file is not executable: chmod +x " + notExecutable + "\n",
-		},
-		{name: "a directory", args: []string{dir}, wantCode: 126, wantStderr: "shim: exec " + dir + ": is a directory\n"},
-		{
-			name: "a missing interpreter", args: []string{noInterpreter}, wantCode: 126,
-			wantStderr: "shim: exec " + noInterpreter + ": no such file or directory\nshim: hint: the file exists, so what is missing is its interpreter \"/nonexistent/bash\"\n",
-		},
-		{name: "an empty command", args: []string{"${EMPTY:-}"}, wantCode: 127, wantStderr: "shim: exec: the command is empty\n"},
-		{name: "no command", wantCode: 125, wantStderr: "shim: no command given\n" + usage},
-		{name: "only --", args: []string{"--"}, wantCode: 125, wantStderr: "shim: no command given\n" + usage},
-		{name: "an unknown option", args: []string{"--chek", "probe"}, wantCode: 125, wantStderr: "shim: unknown option \"--chek\" (shim's options come before the command; use -- to end them)\n" + usage},
-		{name: "a bad boolean", args: []string{"probe"}, env: []string{"SHIM_TRIM=maybe"}, wantCode: 125, wantStderr: "shim: SHIM_TRIM=\"maybe\": not a boolean (use true or false)\n"},
-		{name: "a bad pattern", args: []string{"probe"}, env: []string{"SHIM_ONLY=A_[FILE"}, wantCode: 125, wantStderr: "shim: SHIM_ONLY: bad pattern \"A_[FILE\": syntax error in pattern\n"},
-		{name: "an empty suffix", args: []string{"probe"}, env: []string{"SHIM_SUFFIX="}, wantCode: 125, wantStderr: "shim: SHIM_SUFFIX is empty; it names the suffix of variables to expand, _FILE by default\n"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res := run{args: tc.args, env: tc.env}.do(t)
-			if res.code != tc.wantCode {
-				t.Errorf("exit %d, want %d (stderr %q)", res.code, tc.wantCode, res.stderr)
-			}
-			if res.stderr != tc.wantStderr {
-				t.Errorf("stderr\n got: %q\nwant: %q", res.stderr, tc.wantStderr)
-			}
-		})
-	}
-}
-
 func TestKilledCommand(t *testing.T) {
 	res := run{args: []string{"probe", "kill"}}.do(t)
 	ws := res.state.Sys().(syscall.WaitStatus)

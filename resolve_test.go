@@ -2,6 +2,7 @@ package main
 
 import (
 	"io/fs"
+	"math/rand/v2"
 	"net/netip"
 	"net/url"
 	"path"
@@ -855,4 +856,117 @@ func FuzzExpandArg(f *testing.F) {
 			assertNoSecret(t, "error", err.Error())
 		}
 	})
+}
+
+// TestPassthroughProperty generates random environments, with a random
+// subset of *_FILE entries, and checks the command's environment against a
+// model of the documented changes: each expanded NAME_FILE becomes
+// NAME=content in its place, an empty NAME it replaces is dropped, later
+// duplicates are dropped, and everything else passes byte for byte, in order.
+func TestPassthroughProperty(t *testing.T) {
+	for seed := range uint64(2000) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		env, files := randomEnv(rng)
+		s := defaults()
+		s.DatabaseURL, s.RedisURL = false, false
+		got, err := resolve(env, []string{"cmd"}, s, files, 131072)
+		want, wantErr := passthroughModel(env, files)
+		if wantErr != "" {
+			if err == nil || err.Error() != wantErr {
+				t.Fatalf("seed %d: env %q: error %v, want %q", seed, env, err, wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("seed %d: env %q: %v", seed, env, err)
+		}
+		if !slices.Equal(got.env, want) {
+			t.Fatalf("seed %d: env %q\n got: %q\nwant: %q", seed, env, got.env, want)
+		}
+	}
+}
+
+func randomEnv(rng *rand.Rand) ([]string, fakeFiles) {
+	randomBytes := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(1 + rng.IntN(255)) // anything but NUL
+		}
+		return string(b)
+	}
+	files := fakeFiles{}
+	var env []string
+	for range rng.IntN(12) {
+		// Few short names, so that duplicates and NAME/NAME_FILE pairs occur.
+		name := string(rune('A'+rng.IntN(3))) + []string{"", "B", "\xff", ".x"}[rng.IntN(4)]
+		switch rng.IntN(6) {
+		case 0:
+			env = append(env, name+"="+randomBytes(rng.IntN(6)))
+		case 1:
+			env = append(env, name+"=")
+		case 2:
+			env = append(env, randomBytes(1+rng.IntN(4))) // may lack an =, or have one anywhere
+		case 3:
+			env = append(env, name+"_FILE="+[]string{"", "plain", "/f/" + name}[rng.IntN(3)])
+		default:
+			p := "/f/" + name + randomBytes(2)
+			files[p] = strings.ReplaceAll(randomBytes(rng.IntN(8)), "\x00", "") + []string{"", "\n", "\r\n\n"}[rng.IntN(3)]
+			env = append(env, name+"_FILE="+p)
+		}
+	}
+	return env, files
+}
+
+// passthroughModel computes the expected environment the plain way.
+func passthroughModel(env []string, files fakeFiles) ([]string, string) {
+	first := map[string]string{}
+	for _, kv := range env {
+		if name, value, ok := strings.Cut(kv, "="); ok {
+			if _, seen := first[name]; !seen {
+				first[name] = value
+			}
+		}
+	}
+	expanded := map[string]string{} // NAME_FILE → NAME=content
+	for _, kv := range env {
+		fileVar, p, _ := strings.Cut(kv, "=")
+		name, ok := strings.CutSuffix(fileVar, "_FILE")
+		if !ok || name == "" || first[fileVar] != p || p == "" || !strings.Contains(p, "/") || strings.HasSuffix(name, "_") || pathVariables[fileVar] {
+			continue
+		}
+		if _, done := expanded[fileVar]; done {
+			continue
+		}
+		if first[name] != "" {
+			return nil, "both " + name + " and " + fileVar + " are set (but are exclusive)"
+		}
+		content, ok := files[p]
+		if !ok {
+			return nil, fileVar + ": open " + p + ": no such file or directory\nhint: if " + fileVar + " holds a path for the program to open itself, add it to SHIM_SKIP"
+		}
+		expanded[fileVar] = name + "=" + strings.TrimRight(content, "\r\n")
+	}
+	replaced := map[string]bool{}
+	for fileVar := range expanded {
+		replaced[strings.TrimSuffix(fileVar, "_FILE")] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, kv := range env {
+		name, _, ok := strings.Cut(kv, "=")
+		switch {
+		case !ok:
+			out = append(out, kv)
+		case seen[name]:
+		case expanded[name] != "":
+			seen[name] = true
+			out = append(out, expanded[name])
+		case replaced[name]:
+			seen[name] = true // the empty NAME the file replaces
+		default:
+			seen[name] = true
+			out = append(out, kv)
+		}
+	}
+	return out, ""
 }
