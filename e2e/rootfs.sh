@@ -17,15 +17,9 @@ cache=${SHIM_E2E_CACHE:-/var/cache/shim-e2e}
 # the backend; all images share one rootfs so it is built once
 packages="redis-server redis-tools postgresql python3-psycopg2 python3-redis"
 
-hash=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
-tarball=$cache/rootfs-$hash.tar
-
-if [[ $(podman image inspect --format '{{index .Labels "shim.e2e.rootfs"}}' "$image" 2>/dev/null) == "$hash" ]]; then
-	echo "rootfs: $image is current ($hash)"
-	exit 0
-fi
-
-if [[ ! -s $tarball ]]; then
+# build_rootfs TARBALL: debootstrap, install $packages, trim, tar
+build_rootfs() {
+	local tarball=$1 mirror dir
 	mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
 	dir=$(mktemp -d /var/tmp/shim-e2e-rootfs.XXXXXX)
@@ -78,12 +72,24 @@ if [[ ! -s $tarball ]]; then
 	mv "$tarball.tmp" "$tarball"
 	rm -rf "$dir"
 	trap - EXIT
-	# older tarballs belong to older versions of this script
+}
+
+# the cache key: the package list and the recipe itself
+hash=$( (echo "$packages"; declare -f build_rootfs) | sha256sum | cut -c1-16)
+tarball=$cache/rootfs-$hash.tar
+
+if [[ $(podman image inspect --format '{{index .Labels "shim.e2e.rootfs"}}' "$image" 2>/dev/null) == "$hash" ]]; then
+	echo "rootfs: $image is current ($hash)"
+	exit 0
+fi
+if [[ ! -s $tarball ]]; then
+	build_rootfs "$tarball"
+	# older tarballs belong to older recipes
 	find "$cache" -maxdepth 1 -name 'rootfs-*.tar' ! -name "rootfs-$hash.tar" -delete
 fi
 
 echo "rootfs: podman import $image"
-podman import \
+podman import -q \
 	--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
 	--change 'ENV LANG=C.UTF-8' \
 	--change "LABEL shim.e2e.rootfs=$hash" \
