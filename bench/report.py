@@ -7,6 +7,7 @@ same launcher (bench/envexec) and so cancels it. The ratio is what starting
 (direct + overhead) / direct, with "direct" the launcher-less row.
 Also writes scaling.dat for plot.gp. Prints; never fails on a number.
 """
+import gzip
 import json
 import os
 import re
@@ -17,7 +18,11 @@ out = sys.argv[1]
 
 
 def load(name):
+    """hyperfine's JSON export, kept gzipped in the repository."""
     path = os.path.join(out, name)
+    if os.path.exists(path + ".gz"):
+        with gzip.open(path + ".gz", "rt") as f:
+            return {r["command"]: r for r in json.load(f)["results"]}
     if not os.path.exists(path):
         return None
     with open(path) as f:
@@ -124,7 +129,7 @@ if ov:
         s, b = ov[f"shim, {n} secrets"], ov[f"bash file_env, {n}"]
         target(f"overhead(shim, {n}) ≤ {limit} × overhead(bash file_env, {n})", f"{us(s)} µs vs {us(b)} µs ({s / b:.3f}×)", s <= limit * b)
     marg = (ov["shim, 1000 secrets"] - ov["shim, 0 secrets"]) / 1000
-    orc = gob.get("BenchmarkOpenReadClose")
+    orc = gob.get("BenchmarkOpenReadClose/files=1000/eof=false") or gob.get("BenchmarkOpenReadClose")
     own = (sov[1000][0] - sov[0][0]) / 1000 if sov else None
     m = f"{marg * 1e9:,.0f} ns/secret (table 1)"
     if own is not None:
@@ -193,6 +198,11 @@ if s0 and s1000:
         d = (s1000.get(k, 0) - s0.get(k, 0)) / 1000
         if abs(d) >= 0.01:
             p(f"| {k} | {s0.get(k, 0)} | {s1000.get(k, 0)} | {d:.2f} |")
+    p("")
+
+img = os.path.join(out, "image-size.txt")
+if os.path.exists(img):
+    p(f"Scratch image (podman image inspect .Size): {open(img).read().strip()} bytes")
     p("")
 
 if gob:
