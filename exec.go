@@ -214,6 +214,7 @@ type osFiles struct {
 
 // read opens, reads and closes: four system calls for a small secret. The
 // read stops at limit+1 bytes, so /dev/zero or a huge file costs no more.
+// The bytes returned are valid until the next call.
 func (o *osFiles) read(path string, limit int) ([]byte, error) {
 	o.waiting(path)
 	defer o.waiting("")
@@ -229,13 +230,17 @@ func (o *osFiles) read(path string, limit int) ([]byte, error) {
 		return nil, pe
 	}
 	defer unix.Close(fd)
-	if cap(o.buf) < limit+1 {
-		o.buf = make([]byte, limit+1)
+	// Most secrets are a few dozen bytes: start small and grow towards the
+	// limit only for the rare large one.
+	if len(o.buf) == 0 {
+		o.buf = make([]byte, 4096)
 	}
-	buf := o.buf[:limit+1]
 	n := 0
-	for n < len(buf) {
-		m, err := unix.Read(fd, buf[n:])
+	for n <= limit {
+		if n == len(o.buf) {
+			o.buf = append(o.buf, make([]byte, min(n, limit+1-n))...)
+		}
+		m, err := unix.Read(fd, o.buf[n:min(len(o.buf), limit+1)])
 		if err == unix.EINTR {
 			continue
 		}
@@ -247,7 +252,7 @@ func (o *osFiles) read(path string, limit int) ([]byte, error) {
 		}
 		n += m
 	}
-	return buf[:n], nil
+	return o.buf[:n], nil
 }
 
 // denied describes a permission failure for the hint: the file's owner and

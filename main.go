@@ -120,6 +120,7 @@ func main() {
 
 	s, err := loadSettings()
 	exitIf(err)
+	s.Report = check || s.Verbose
 	var user *credentials
 	if s.User != "" {
 		c, err := userFor(s.User)

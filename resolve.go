@@ -6,6 +6,7 @@ package main
 // Nothing here prints, exits or reads the process environment.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -32,6 +33,11 @@ type settings struct {
 	ExpandArgs  bool     `split_words:"true" default:"true" desc:"expand ${NAME} in the command and its arguments"`
 	User        string   `desc:"user[:group] to run the command as, after reading secrets"`
 	Verbose     bool     `default:"false" desc:"print one line per variable set, to stderr"`
+
+	// Report asks the resolver for its report (--check or SHIM_VERBOSE);
+	// without it no report line is formatted, which is most of the cost per
+	// secret beyond the system calls.
+	Report bool `ignored:"true"`
 }
 
 // source is how the resolver reaches files. read returns at most limit+1
@@ -169,6 +175,9 @@ type resolver struct {
 }
 
 func (r *resolver) note(format string, a ...any) {
+	if !r.s.Report {
+		return
+	}
 	r.report = append(r.report, fmt.Sprintf(format, a...))
 }
 
@@ -261,7 +270,7 @@ func (r *resolver) readSecret(origin, name, p string) (string, error) {
 		return "", withHint(fmt.Errorf("%s: %s: too large for one environment variable (%s=value may be at most %d bytes)", origin, p, name, r.maxEntry-1),
 			skipHint(origin))
 	}
-	if i := slices.Index(data, 0); i >= 0 {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return "", withHint(fmt.Errorf("%s: %s: contains a NUL byte (at offset %d), which an environment variable cannot hold", origin, p, i),
 			skipHint(origin))
 	}

@@ -57,7 +57,7 @@ func (f fakeFiles) list(dir string) ([]string, error) {
 
 // defaults are the settings with nothing set, as envconfig gives them.
 func defaults() settings {
-	return settings{Suffix: "_FILE", Trim: true, DatabaseURL: true, RedisURL: true, ExpandArgs: true}
+	return settings{Suffix: "_FILE", Trim: true, DatabaseURL: true, RedisURL: true, ExpandArgs: true, Report: true}
 }
 
 type resolveCase struct {
