@@ -137,7 +137,7 @@ func main() {
 		res.env = e.list()
 		res.report = append(res.report, "run as "+user.String())
 	}
-	if check || s.Verbose {
+	if s.Report {
 		w, prefix := os.Stderr, "shim: "
 		if check {
 			w, prefix = os.Stdout, ""

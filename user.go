@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -124,7 +125,7 @@ func lookupUser(spec string, passwd, group []byte, selfUID int) (credentials, er
 	c.groups = []int{c.gid}
 	if !hasGroup && entry != nil {
 		for _, g := range memberships(group, entry[0]) {
-			if !containsInt(c.groups, g) {
+			if !slices.Contains(c.groups, g) {
 				c.groups = append(c.groups, g)
 			}
 		}
@@ -174,15 +175,6 @@ func memberships(group []byte, user string) []int {
 		}
 	}
 	return gids
-}
-
-func containsInt(list []int, n int) bool {
-	for _, v := range list {
-		if v == n {
-			return true
-		}
-	}
-	return false
 }
 
 // readAccountFile reads /etc/passwd or /etc/group; a missing file is no
