@@ -116,6 +116,8 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "unknown command", args: []string{"no-such-command"}, wantCode: 127, wantStderr: "shim: exec no-such-command: not found in PATH\n"},
 		{name: "no such path", args: []string{"{dir}/nope"}, wantCode: 127, wantStderr: "shim: exec {dir}/nope: no such file or directory\n"},
 		{name: "a path through a file", args: []string{"/etc/passwd/x"}, wantCode: 127, wantStderr: "shim: exec /etc/passwd/x: not a directory\n"},
+		{name: "a command name from a secret is not shown", files: map[string]string{"bin": sentinel + "-cmd"}, env: []string{"BIN_FILE={dir}/bin"},
+			args: []string{"${BIN}"}, wantCode: 127, wantStderr: "shim: exec ${BIN}: not found in PATH\n"},
 		{name: "empty command", args: []string{"${EMPTY:-}"}, wantCode: 127, wantStderr: "shim: exec: the command is empty\n"},
 		{name: "not executable", files: map[string]string{"plain": "#!/bin/sh\n"}, args: []string{"{dir}/plain"}, wantCode: 126,
 			wantStderr: "shim: exec {dir}/plain: permission denied\nshim: hint: the file is not executable: chmod +x {dir}/plain\n"},

@@ -5,6 +5,7 @@ package main
 // exec itself and the exit status each failure maps to.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -64,8 +65,8 @@ func argMax() int {
 // lookPath finds the command as execvp does, in the PATH of the command's own
 // environment: a name with a slash is used as is; otherwise the first
 // executable file in PATH, or the first one found without permission so that
-// exec reports it as 126.
-func lookPath(file, pathList string) (string, error) {
+// exec reports it as 126. Messages name the command as shown, when given.
+func lookPath(file, pathList, shown string) (string, error) {
 	if file == "" {
 		return "", &exitError{exitNotFound, errors.New("exec: the command is empty")}
 	}
@@ -92,7 +93,7 @@ func lookPath(file, pathList string) (string, error) {
 	if denied != "" {
 		return denied, nil
 	}
-	return "", &exitError{exitNotFound, fmt.Errorf("exec %s: not found in PATH", file)}
+	return "", &exitError{exitNotFound, fmt.Errorf("exec %s: not found in PATH", cmp.Or(shown, file))}
 }
 
 // checkSize names what execve would reject with a bare E2BIG: one string
@@ -123,35 +124,37 @@ func checkSize(path string, args, env []string, maxEntry, argMax int) error {
 // checkRunnable answers for --check what execve would: 127 for a missing
 // file, 126 for a directory, a file without permission or a script whose
 // interpreter is missing.
-func checkRunnable(path string) error {
+func checkRunnable(path, shown string) error {
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
-		return execError(path, err)
+		return execError(path, shown, err)
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return execError(path, unix.EACCES)
+		return execError(path, shown, unix.EACCES)
 	}
 	if err := unix.Access(path, unix.X_OK); err != nil {
-		return execError(path, err)
+		return execError(path, shown, err)
 	}
 	if interp := interpreter(path); strings.HasPrefix(interp, "/") && unix.Access(interp, unix.X_OK) != nil {
-		return execError(path, unix.ENOENT)
+		return execError(path, shown, unix.ENOENT)
 	}
 	return nil
 }
 
 // execute replaces shim with the command. It returns only on failure.
-func execute(path string, args, env []string) error {
+func execute(path, shown string, args, env []string) error {
 	err := unix.Exec(path, args, env)
-	return execError(path, err)
+	return execError(path, shown, err)
 }
 
 // execError maps a failed execve to 126 or 127, with a hint where the
 // kernel's answer misleads: ENOENT for a file that exists means its
-// interpreter or dynamic loader is missing.
-func execError(path string, err error) error {
+// interpreter or dynamic loader is missing. Messages name the command as
+// shown, when given, instead of its path.
+func execError(path, shown string, err error) error {
+	name := cmp.Or(shown, path)
 	fail := func(code int, hints ...string) error {
-		return &exitError{code, withHint(fmt.Errorf("exec %s: %w", path, err), hints...)}
+		return &exitError{code, withHint(fmt.Errorf("exec %s: %w", name, err), hints...)}
 	}
 	var st unix.Stat_t
 	exists := unix.Stat(path, &st) == nil
@@ -161,9 +164,9 @@ func execError(path string, err error) error {
 	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
 		return fail(exitNotFound)
 	case errors.Is(err, unix.EACCES) && exists && st.Mode&unix.S_IFMT == unix.S_IFDIR:
-		return &exitError{exitCannotRun, fmt.Errorf("exec %s: is a directory", path)}
+		return &exitError{exitCannotRun, fmt.Errorf("exec %s: is a directory", name)}
 	case errors.Is(err, unix.EACCES) && exists && st.Mode&0o111 == 0:
-		return fail(exitCannotRun, "the file is not executable: chmod +x "+path)
+		return fail(exitCannotRun, "the file is not executable: chmod +x "+name)
 	case errors.Is(err, unix.ENOEXEC):
 		return fail(exitCannotRun, "not a program for this machine, or a script without a #! line")
 	}

@@ -30,6 +30,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -150,15 +151,21 @@ func main() {
 	if user != nil {
 		exitIf(become(s.User, *user))
 	}
-	path, err := lookPath(res.args[0], pathOf(res.env))
+	// A command name written as ${NAME} may come from a secret: messages
+	// about it show it as written.
+	shown := ""
+	if command[0] != res.args[0] {
+		shown = command[0]
+	}
+	path, err := lookPath(res.args[0], pathOf(res.env), shown)
 	exitIf(err)
 	exitIf(checkSize(path, res.args, res.env, maxEntry(), argMax()))
 	if check {
-		exitIf(checkRunnable(path))
-		fmt.Println("exec " + path)
+		exitIf(checkRunnable(path, shown))
+		fmt.Println("exec " + cmp.Or(shown, path))
 		os.Exit(0)
 	}
-	exitIf(execute(path, res.args, res.env))
+	exitIf(execute(path, shown, res.args, res.env))
 }
 
 var (
