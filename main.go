@@ -75,7 +75,7 @@ Environment variables:
   SHIM_REQUIRE=           comma-separated variables that must be non-empty
   SHIM_EXPAND_ARGS=true   expand ${NAME} in the command and its arguments
   SHIM_USER=              user[:group] to run the command as, after reading secrets
-  SHIM_VERBOSE=false      print one line per variable set, to stderr
+  SHIM_VERBOSE=false      print the --check report to stderr, then run
 
   DATABASE_URL parts, each the first non-empty of:
     DATABASE_SCHEME (postgresql); DATABASE_USER, POSTGRES_USER, PGUSER;

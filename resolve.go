@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -32,7 +31,7 @@ type settings struct {
 	Require     []string `desc:"comma-separated variables that must be non-empty"`
 	ExpandArgs  bool     `split_words:"true" default:"true" desc:"expand ${NAME} in the command and its arguments"`
 	User        string   `desc:"user[:group] to run the command as, after reading secrets"`
-	Verbose     bool     `default:"false" desc:"print one line per variable set, to stderr"`
+	Verbose     bool     `default:"false" desc:"print the --check report to stderr, then run"`
 
 	// Report asks the resolver for its report (--check or SHIM_VERBOSE);
 	// without it no report line is formatted, which is most of the cost per
@@ -184,7 +183,7 @@ func (r *resolver) note(format string, a ...any) {
 // expandFiles reads every NAME_FILE that passes the rules into NAME, in the
 // place of NAME_FILE, so the order of the environment is kept.
 func (r *resolver) expandFiles() error {
-	for _, fileVar := range r.env.names() {
+	for _, fileVar := range r.env.originalNames {
 		if !strings.HasSuffix(fileVar, r.s.Suffix) {
 			continue
 		}
@@ -563,7 +562,7 @@ func (h *hinted) Unwrap() error { return h.err }
 type env struct {
 	entries       []string       // "NAME=value", or "" where an entry was removed
 	index         map[string]int // name → its entry
-	originalNames []string       // names as they came in, for SHIM_REQUIRE hints
+	originalNames []string       // names as they came in, never changed: safe to walk while the environment changes
 }
 
 func newEnv(environ []string) *env {
@@ -592,12 +591,6 @@ func (e *env) get(name string) (string, bool) {
 		return "", false
 	}
 	return e.entries[i][len(name)+1:], true
-}
-
-// names lists the current names in order, as a copy, so callers may change
-// the environment while they walk it.
-func (e *env) names() []string {
-	return slices.Clone(e.originalNames)
 }
 
 func (e *env) set(name, value string) {
