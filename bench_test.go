@@ -22,9 +22,9 @@ import (
 // `openssl rand -base64 24` writes it.
 const benchSecret = "W6GEAeTZajnqFRtfRXU4Kgq4x21sOhPy\n"
 
-// benchSettings are the defaults envconfig gives when no SHIM_* is set.
-func benchSettings() settings {
-	return settings{Suffix: "_FILE", Trim: true, DatabaseURL: true, RedisURL: true, ExpandArgs: true}
+// benchRequest is a run with the defaults, as when no SHIM_* is set.
+func benchRequest(environ, args []string) request {
+	return request{environ: environ, args: args, settings: defaultSettings(), maxEntry: 131072}
 }
 
 // benchBase is a container's usual environment before the secrets.
@@ -38,7 +38,7 @@ var benchBase = []string{
 // resolver without the kernel.
 type benchMemory map[string][]byte
 
-func (m benchMemory) read(path string, limit int) ([]byte, error) {
+func (m benchMemory) read(path string, limit int, _ bool) ([]byte, error) {
 	b, ok := m[path]
 	if !ok {
 		return nil, &os.PathError{Op: "open", Path: path, Err: os.ErrNotExist}
@@ -77,7 +77,7 @@ func BenchmarkResolve(b *testing.B) {
 			args := []string{"/bin/true"}
 			b.ReportAllocs()
 			for range b.N {
-				if _, err := resolve(environ, args, benchSettings(), files, 131072); err != nil {
+				if _, err := resolve(benchRequest(environ, args), files); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -103,7 +103,7 @@ func BenchmarkResolveFiles(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
 				src := &osFiles{waiting: func(string) {}}
-				if _, err := resolve(environ, args, benchSettings(), src, 131072); err != nil {
+				if _, err := resolve(benchRequest(environ, args), src); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -130,7 +130,7 @@ func BenchmarkResolveURLs(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		res, err := resolve(environ, args, benchSettings(), files, 131072)
+		res, err := resolve(benchRequest(environ, args), files)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,73 +2,72 @@ package main
 
 // This file is everything between a resolved environment and the command
 // running in shim's place: the PATH lookup, the kernel's size limits, the
-// exec itself and the exit status each failure maps to.
+// exec itself and the exit status each failure maps to. --check and a real
+// run judge the command with the same code: --check asks predictExec what
+// execve would answer, a run asks execve, and both answers are explained by
+// execFailure.
 
 import (
-	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// Exit statuses, as env(1), timeout(1) and docker run use them, so a caller
-// can tell shim's failures from the command's own.
 const (
-	exitShim       = 125 // shim failed; the command never ran
-	exitCannotRun  = 126 // the command was found but could not be run
-	exitNotFound   = 127 // the command was not found
 	defaultPath    = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	pointerSize    = 8
+	pointerSize    = strconv.IntSize / 8
 	kernelStackCap = 8 << 20 // _STK_LIM
 )
 
-// exitError carries the status main exits with.
-type exitError struct {
-	code int
-	err  error
+// command is the program shim becomes, built once and used alike by --check
+// and by exec.
+type command struct {
+	path      string // what execve is given
+	shown     string // how messages name it: as written when it came from a variable, which may hold a secret
+	args, env []string
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// exitCode is the status for err: an exitError's own, else shim's.
-func exitCode(err error) int {
-	var e *exitError
-	if errors.As(err, &e) {
-		return e.code
+// newCommand finds the command as execvp does, in the PATH of the command's
+// own environment, and checks what execve would refuse with a bare E2BIG.
+func newCommand(written string, args, env []string) (command, error) {
+	c := command{shown: args[0], args: args, env: env}
+	if written != args[0] {
+		c.shown = written
 	}
-	return exitShim
-}
-
-// maxEntry is the kernel's limit on one argument or NAME=value string,
-// counting its NUL: MAX_ARG_STRLEN, 32 pages.
-func maxEntry() int {
-	return 32 * unix.Getpagesize()
-}
-
-// argMax is the room execve gives argv and envp together: a quarter of the
-// stack limit, at most 3/4 of _STK_LIM and at least 32 pages (fs/exec.c).
-func argMax() int {
-	limit := kernelStackCap / 4 * 3
-	var rl unix.Rlimit
-	if unix.Getrlimit(unix.RLIMIT_STACK, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
-		limit = min(limit, int(min(rl.Cur/4, uint64(limit))))
+	path, err := lookPath(args[0], pathOf(env))
+	if err != nil {
+		return c, &problem{err: fmt.Errorf("exec %s: %w", quote(c.shown), err), code: exitNotFound}
 	}
-	return max(limit, 32*unix.Getpagesize())
+	c.path = path
+	if written == args[0] {
+		c.shown = path
+	}
+	return c, checkSize(path, args, env, maxEntry(), argMax())
 }
 
-// lookPath finds the command as execvp does, in the PATH of the command's own
-// environment: a name with a slash is used as is; otherwise the first
+func pathOf(env []string) string {
+	for _, kv := range env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			return p
+		}
+	}
+	return defaultPath
+}
+
+// lookPath returns a name with a slash as it is; otherwise the first
 // executable file in PATH, or the first one found without permission so that
-// exec reports it as 126. Messages name the command as shown, when given.
-func lookPath(file, pathList, shown string) (string, error) {
+// exec reports it as 126.
+func lookPath(file, pathList string) (string, error) {
 	if file == "" {
-		return "", &exitError{exitNotFound, errors.New("exec: the command is empty")}
+		return "", errors.New("the command is empty")
 	}
 	if strings.Contains(file, "/") {
 		return file, nil
@@ -93,7 +92,24 @@ func lookPath(file, pathList, shown string) (string, error) {
 	if denied != "" {
 		return denied, nil
 	}
-	return "", &exitError{exitNotFound, fmt.Errorf("exec %s: not found in PATH", cmp.Or(shown, file))}
+	return "", errors.New("not found in PATH")
+}
+
+// maxEntry is the kernel's limit on one argument or NAME=value string,
+// counting its NUL: MAX_ARG_STRLEN, 32 pages.
+func maxEntry() int {
+	return 32 * unix.Getpagesize()
+}
+
+// argMax is the room execve gives argv and envp together: a quarter of the
+// stack limit, at most 3/4 of _STK_LIM and at least 32 pages (fs/exec.c).
+func argMax() int {
+	limit := kernelStackCap / 4 * 3
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_STACK, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
+		limit = int(min(rl.Cur/4, uint64(limit)))
+	}
+	return max(limit, 32*unix.Getpagesize())
 }
 
 // checkSize names what execve would reject with a bare E2BIG: one string
@@ -102,7 +118,7 @@ func checkSize(path string, args, env []string, maxEntry, argMax int) error {
 	total := len(path) + 1 + pointerSize*(max(len(args), 1)+len(env))
 	for i, a := range args {
 		if len(a)+1 > maxEntry {
-			return withHint(fmt.Errorf("argument %d is %d bytes, over the kernel's limit of %d for one argument", i, len(a), maxEntry-1),
+			return fail(fmt.Sprintf("argument %d is %d bytes, over the kernel's limit of %d for one argument", i, len(a), maxEntry-1),
 				"pass a large value in an environment variable or a file instead")
 		}
 		total += len(a) + 1
@@ -110,181 +126,195 @@ func checkSize(path string, args, env []string, maxEntry, argMax int) error {
 	for _, kv := range env {
 		if len(kv)+1 > maxEntry {
 			name, _, _ := strings.Cut(kv, "=")
-			return fmt.Errorf("%s is %d bytes, over the kernel's limit of %d for one environment variable", name, len(kv), maxEntry-1)
+			return failf("%s is %d bytes, over the kernel's limit of %d for one environment variable", quote(name), len(kv), maxEntry-1)
 		}
 		total += len(kv) + 1
 	}
 	if total > argMax {
-		return withHint(fmt.Errorf("the command's arguments and environment take %d bytes, over the kernel's limit of %d (ARG_MAX)", total, argMax),
+		return fail(fmt.Sprintf("the command's arguments and environment take %d bytes, over the kernel's limit of %d (ARG_MAX)", total, argMax),
 			"fewer or smaller secrets as variables; a program that can read a file is better given the path (SHIM_SKIP)")
 	}
 	return nil
 }
 
-// checkRunnable answers for --check what execve would: 127 for a missing
-// file, 126 for a directory, a file without permission or a script whose
-// interpreter is missing.
-func checkRunnable(path, shown string) error {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return execError(path, shown, err)
-	}
-	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return execError(path, shown, unix.EACCES)
-	}
-	if err := unix.Access(path, unix.X_OK); err != nil {
-		return execError(path, shown, err)
-	}
-	if interp := interpreter(path); strings.HasPrefix(interp, "/") && unix.Access(interp, unix.X_OK) != nil {
-		return execError(path, shown, unix.ENOENT)
+// check is --check's verdict on the command: what a run would say.
+func (c command) check() error {
+	if errno := predictExec(c.path, 0); errno != 0 {
+		return c.execFailure(errno)
 	}
 	return nil
 }
 
-// execute replaces shim with the command. It returns only on failure.
-func execute(path, shown string, args, env []string) error {
-	err := unix.Exec(path, args, env)
-	return execError(path, shown, err)
+// exec replaces shim with the command. It returns only on failure.
+func (c command) exec() error {
+	return c.execFailure(unix.Exec(c.path, c.args, c.env))
 }
 
-// execError maps a failed execve to 126 or 127, with a hint where the
+// execFailure maps a failed execve to 126 or 127, with a hint where the
 // kernel's answer misleads: ENOENT for a file that exists means its
-// interpreter or dynamic loader is missing. Messages name the command as
-// shown, when given, instead of its path.
-func execError(path, shown string, err error) error {
-	name := cmp.Or(shown, path)
-	fail := func(code int, hints ...string) error {
-		return &exitError{code, withHint(fmt.Errorf("exec %s: %w", name, err), hints...)}
+// interpreter or dynamic loader is missing.
+func (c command) execFailure(err error) error {
+	name := quote(c.shown)
+	failure := func(code int, hints ...string) error {
+		return &problem{err: fmt.Errorf("exec %s: %w", name, err), code: code, hints: hints}
 	}
 	var st unix.Stat_t
-	exists := unix.Stat(path, &st) == nil
+	exists := unix.Stat(c.path, &st) == nil
 	switch {
 	case errors.Is(err, unix.ENOENT) && exists:
-		return fail(exitCannotRun, "the file exists, so what is missing is "+missingInterpreter(path))
+		return failure(exitCannotRun, "the file exists, so what is missing is "+missingInterpreter(c.path))
 	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
-		return fail(exitNotFound)
+		return failure(exitNotFound)
 	case errors.Is(err, unix.EACCES) && exists && st.Mode&unix.S_IFMT == unix.S_IFDIR:
-		return &exitError{exitCannotRun, fmt.Errorf("exec %s: is a directory", name)}
+		return &problem{err: fmt.Errorf("exec %s: is a directory", name), code: exitCannotRun}
 	case errors.Is(err, unix.EACCES) && exists && st.Mode&0o111 == 0:
-		return fail(exitCannotRun, "the file is not executable: chmod +x "+name)
+		return failure(exitCannotRun, "the file is not executable: chmod +x "+name)
+	case errors.Is(err, unix.EACCES):
+		return failure(exitCannotRun, "a #! interpreter or dynamic loader that is not an executable file, a file that is not a regular file, or a noexec mount")
 	case errors.Is(err, unix.ENOEXEC):
-		return fail(exitCannotRun, "not a program for this machine, or a script without a #! line")
+		return failure(exitCannotRun, "not a program for this machine, or a script without a #! line")
 	}
-	return fail(exitCannotRun)
+	return failure(exitCannotRun)
 }
 
 // missingInterpreter names the #! interpreter of a script, or says that an
 // ELF binary's loader is missing (a glibc binary in a static or musl image).
 func missingInterpreter(path string) string {
-	switch interp := interpreter(path); interp {
-	case "":
-		return "its interpreter or dynamic loader"
-	case "ELF":
-		return "its dynamic loader (a dynamically linked binary in an image without its libc)"
-	default:
-		return "its interpreter " + strconv.Quote(interp)
+	kind, interp := programKind(path)
+	switch {
+	case kind == "ELF":
+		return "its dynamic loader " + quote(interp) + " (a dynamically linked binary in an image without its libc)"
+	case kind == "#!":
+		return "its interpreter " + quote(interp)
 	}
+	return "its interpreter or dynamic loader"
 }
 
-// interpreter reads the start of a file: the program its #! line names, "ELF"
-// for a binary, or "" when it cannot tell.
-func interpreter(path string) string {
-	head := make([]byte, 256)
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return ""
+// predictExec answers what execve(path) would, as far as a look at the file
+// tells: the errno, or 0 when it would start. It follows the kernel's own
+// order: the file, its permission and mount, then a #! interpreter (relative
+// to the working directory, at most four deep) or an ELF binary's loader.
+// A binfmt_misc handler the kernel may have for other formats is not
+// consulted.
+func predictExec(path string, depth int) unix.Errno {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return err.(unix.Errno)
 	}
-	n, _ := unix.Read(fd, head)
-	unix.Close(fd)
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || unix.Access(path, unix.X_OK) != nil || noexecMount(path) {
+		return unix.EACCES
+	}
+	kind, interp := programKind(path)
+	switch {
+	case kind == "#!" && depth >= 4:
+		return unix.ELOOP
+	case kind == "#!" && interp == "":
+		return unix.ENOEXEC
+	case kind == "#!":
+		return predictExec(interp, depth+1)
+	case kind == "ELF" && interp != "":
+		if err := unix.Stat(interp, &st); err != nil {
+			return err.(unix.Errno)
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFREG || unix.Access(interp, unix.X_OK) != nil {
+			return unix.EACCES
+		}
+	case kind == "":
+		return unix.ENOEXEC
+	}
+	return 0
+}
+
+// programKind reads the start of a file: "#!" and the interpreter its first
+// line names, "ELF" and its PT_INTERP loader (empty for a static binary), or
+// "?" when the file cannot be read (the kernel may still run it: execute
+// permission without read), or "" for anything else.
+func programKind(path string) (kind, interp string) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return "?", ""
+	}
+	defer unix.Close(fd)
+	head := make([]byte, 256) // BINPRM_BUF_SIZE
+	n, _ := unix.Pread(fd, head, 0)
 	head = head[:max(n, 0)]
 	switch {
-	case len(head) > 2 && string(head[:2]) == "#!":
+	case len(head) >= 2 && string(head[:2]) == "#!":
 		line, _, _ := strings.Cut(string(head[2:]), "\n")
 		if fields := strings.Fields(line); len(fields) > 0 {
-			return fields[0]
+			return "#!", fields[0]
 		}
+		return "#!", ""
 	case len(head) >= 4 && string(head[:4]) == "\x7fELF":
-		return "ELF"
+		return "ELF", elfInterpreter(fd, head)
+	}
+	return "", ""
+}
+
+// elfInterpreter returns the PT_INTERP path of an ELF file, read from its
+// program headers; just enough of the format to name a missing loader.
+func elfInterpreter(fd int, head []byte) string {
+	if len(head) < 64 {
+		return ""
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if head[5] == 2 {
+		order = binary.BigEndian
+	}
+	var phoff, phentsize, phnum uint64
+	wide := head[4] == 2
+	if wide {
+		phoff, phentsize, phnum = order.Uint64(head[32:]), uint64(order.Uint16(head[54:])), uint64(order.Uint16(head[56:]))
+	} else {
+		phoff, phentsize, phnum = uint64(order.Uint32(head[28:])), uint64(order.Uint16(head[42:])), uint64(order.Uint16(head[44:]))
+	}
+	if phentsize < 32 || phnum > 64 {
+		return ""
+	}
+	ph := make([]byte, phentsize)
+	for i := range phnum {
+		if n, _ := unix.Pread(fd, ph, int64(phoff+i*phentsize)); n != len(ph) || order.Uint32(ph) != 3 { // PT_INTERP
+			continue
+		}
+		var off, size uint64
+		if wide {
+			off, size = order.Uint64(ph[8:]), order.Uint64(ph[32:])
+		} else {
+			off, size = uint64(order.Uint32(ph[4:])), uint64(order.Uint32(ph[16:]))
+		}
+		if size == 0 || size > 4096 {
+			return ""
+		}
+		buf := make([]byte, size)
+		if n, _ := unix.Pread(fd, buf, int64(off)); n == len(buf) {
+			return strings.TrimRight(string(buf), "\x00")
+		}
+		return ""
 	}
 	return ""
 }
 
-// osFiles is the source the resolver reads real files through.
-type osFiles struct {
-	buf     []byte            // reused for every file: read's result is valid until the next call
-	waiting func(path string) // tells the signal handler what a blocked read waits on
+func noexecMount(path string) bool {
+	var fs unix.Statfs_t
+	return unix.Statfs(path, &fs) == nil && fs.Flags&unix.ST_NOEXEC != 0
 }
 
-// read opens, reads and closes: four system calls for a small secret. The
-// read stops at limit+1 bytes, so /dev/zero or a huge file costs no more.
-// The bytes returned are valid until the next call.
-func (o *osFiles) read(path string, limit int) ([]byte, error) {
-	o.waiting(path)
-	defer o.waiting("")
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	for err == unix.EINTR {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+// onlyThisThreadTakes locks the calling goroutine to its thread and blocks
+// sigs in every other thread of the process, so that a signal either
+// reaches this thread's handler before execve or stays pending across it.
+// Go offers this only without cgo, which shim is built without; with cgo
+// it does nothing.
+func onlyThisThreadTakes(sigs []os.Signal) {
+	runtime.LockOSThread()
+	var set unix.Sigset_t
+	bits := uint(unsafe.Sizeof(set.Val[0])) * 8
+	for _, sig := range sigs {
+		n := uint(sig.(syscall.Signal)) - 1
+		set.Val[n/bits] |= 1 << (n % bits)
 	}
-	if err != nil {
-		pe := &fs.PathError{Op: "open", Path: path, Err: err}
-		if err == unix.EACCES {
-			return nil, denied(pe, path)
-		}
-		return nil, pe
+	const kernelSigsetSize = 8 // _NSIG / 8
+	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, kernelSigsetSize, 0, 0); errno != 0 {
+		return
 	}
-	defer unix.Close(fd)
-	// Most secrets are a few dozen bytes: start small and grow towards the
-	// limit only for the rare large one.
-	if len(o.buf) == 0 {
-		o.buf = make([]byte, 4096)
-	}
-	n := 0
-	for n <= limit {
-		if n == len(o.buf) {
-			o.buf = append(o.buf, make([]byte, min(n, limit+1-n))...)
-		}
-		m, err := unix.Read(fd, o.buf[n:min(len(o.buf), limit+1)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
-		}
-		if m == 0 {
-			break
-		}
-		n += m
-	}
-	return o.buf[:n], nil
-}
-
-// denied describes a permission failure for the hint: the file's owner and
-// mode, or, when even stat is refused, uid -1 for a directory on the way that
-// shim may not search.
-func denied(err error, path string) error {
-	var st unix.Stat_t
-	if unix.Stat(path, &st) != nil {
-		return &deniedError{err: err, uid: -1, euid: unix.Geteuid()}
-	}
-	return &deniedError{err: err, uid: int(st.Uid), gid: int(st.Gid), mode: fs.FileMode(st.Mode & 0o7777), euid: unix.Geteuid()}
-}
-
-// list returns the regular files of dir, following symlinks (Kubernetes
-// mounts every key as a link into ..data) and leaving out dot names (..data
-// itself and the timestamped directory behind it).
-func (o *osFiles) list(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		if info, err := os.Stat(dir + "/" + e.Name()); err == nil && info.Mode().IsRegular() {
-			files = append(files, e.Name())
-		}
-	}
-	return files, nil
+	unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
 }

@@ -30,11 +30,12 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -68,6 +69,7 @@ Environment variables:
   SHIM_SUFFIX=_FILE       suffix that marks a variable holding a secret's path
   SHIM_SKIP=              comma-separated name globs never expanded (e.g. APP_*_FILE)
   SHIM_ONLY=              comma-separated name globs; when set, only these are expanded
+                          (set but naming no pattern is an error)
   SHIM_TRIM=true          strip trailing CR and LF from each secret
   SHIM_SECRETS_DIR=       comma-separated directories whose files become variables
   SHIM_DATABASE_URL=true  assemble DATABASE_URL from its parts when it is empty
@@ -97,129 +99,147 @@ Example:
     command: ["redis-server", "--requirepass", "$${REDIS_PASSWORD}"]
 `
 
+const usageLine = "Usage: shim [--check] [--] command [args...]"
+
+// settings are the SHIM_* variables, read by envconfig. Nested structs give
+// the keys with an underscore (Secrets.Dir is SHIM_SECRETS_DIR) without
+// split_words, which runs a regexp per field, and without an envconfig name
+// tag, which would fall back to the unprefixed name (SHIM_DATABASE_URL would
+// be read from DATABASE_URL itself).
+type settings struct {
+	Suffix  string   `default:"_FILE" desc:"suffix that marks a variable holding a secret's path"`
+	Skip    []string `desc:"comma-separated name globs never expanded (e.g. APP_*_FILE)"`
+	Only    []string `desc:"comma-separated name globs; when set, only these are expanded"`
+	Trim    bool     `default:"true" desc:"strip trailing CR and LF from each secret"`
+	Secrets struct {
+		Dir []string `desc:"comma-separated directories whose files become variables"`
+	}
+	Database struct {
+		URL bool `default:"true" desc:"assemble DATABASE_URL from its parts when it is empty"`
+	}
+	Redis struct {
+		URL bool `default:"true" desc:"assemble REDIS_URL from its parts when it is empty"`
+	}
+	Require []string `desc:"comma-separated variables that must be non-empty"`
+	Expand  struct {
+		Args bool `default:"true" desc:"expand ${NAME} in the command and its arguments"`
+	}
+	User    string `desc:"user[:group] to run the command as, after reading secrets"`
+	Verbose bool   `default:"false" desc:"print the --check report to stderr, then run"`
+}
+
+// defaultSettings are what envconfig gives with no SHIM_* variable set; a
+// test holds the two equal.
+func defaultSettings() settings {
+	var s settings
+	s.Suffix, s.Trim, s.Database.URL, s.Redis.URL, s.Expand.Args = "_FILE", true, true, true, true
+	return s
+}
+
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
-// without it the module version and VCS revision from the build info serve.
+// without it the build info serves.
 var version string
 
 func main() {
-	waitingOn := watchSignals()
-
-	check, command, err := parseArgs(os.Args[1:])
-	switch {
-	case errors.Is(err, errHelp):
-		fmt.Print(usage)
-		os.Exit(0)
-	case errors.Is(err, errVersion):
-		fmt.Println("shim", versionString())
-		os.Exit(0)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "shim: "+err.Error())
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(exitShim)
+	watch := watchSignals()
+	check, written := options(os.Args[1:])
+	exitOn(checkNotSetuid())
+	environ := os.Environ()
+	s, err := loadSettings(environ)
+	exitOn(err)
+	user, userErr := userFor(s.User)
+	if !check {
+		exitOn(userErr)
 	}
-	exitIf(checkNotSetuid())
-
-	s, err := loadSettings()
-	exitIf(err)
-	s.Report = check || s.Verbose
-	var user *credentials
-	if s.User != "" {
-		c, err := userFor(s.User)
-		exitIf(err)
-		exitIf(checkCanSwitch(s.User, c))
-		user = &c
-	}
-
-	res, err := resolve(os.Environ(), command, s, &osFiles{waiting: waitingOn}, maxEntry())
-	exitIf(err)
-	if user != nil {
-		e := newEnv(res.env)
-		e.set("HOME", user.home)
-		res.env = e.list()
-		res.report = append(res.report, "run as "+user.String())
-	}
-	if s.Report {
-		w, prefix := os.Stderr, "shim: "
-		if check {
-			w, prefix = os.Stdout, ""
-		}
-		for _, line := range res.report {
-			fmt.Fprintln(w, prefix+line)
-		}
-	}
-
-	if user != nil {
-		exitIf(become(s.User, *user))
-	}
-	// A command name written as ${NAME} may come from a secret: messages
-	// about it show it as written.
-	shown := ""
-	if command[0] != res.args[0] {
-		shown = command[0]
-	}
-	path, err := lookPath(res.args[0], pathOf(res.env), shown)
-	exitIf(err)
-	exitIf(checkSize(path, res.args, res.env, maxEntry(), argMax()))
+	req := request{environ: environ, args: written, settings: s, user: user, maxEntry: maxEntry(), report: check || s.Verbose, allProblems: check}
+	res, err := resolve(req, &osFiles{waiting: watch.reading})
 	if check {
-		exitIf(checkRunnable(path, shown))
-		fmt.Println("exec " + cmp.Or(shown, path))
-		os.Exit(0)
+		os.Exit(dryRun(res, errors.Join(userErr, err), written[0]))
 	}
-	exitIf(execute(path, shown, res.args, res.env))
+	verbose(s.Verbose, res.report...)
+	exitOn(err)
+	if user != nil {
+		exitOn(userError(s.User, become(*user)))
+	}
+	cmd, err := newCommand(written[0], res.args, res.env)
+	exitOn(err)
+	verbose(s.Verbose, "exec "+quote(cmd.shown))
+	watch.stop()
+	exitOn(cmd.exec())
 }
 
-var (
-	errHelp    = errors.New("help")
-	errVersion = errors.New("version")
-)
-
-// parseArgs reads shim's own options, which come only before the command,
-// as with gosu and env(1): from the command on, everything is passed as is,
-// so "shim app --help" asks app.
-func parseArgs(args []string) (check bool, command []string, err error) {
-	for len(args) > 0 {
+// options reads shim's own options, which come only before the command, as
+// with gosu and env(1): from the command on, everything is passed as is, so
+// "shim app --help" asks app. It answers --help and --version itself.
+func options(args []string) (check bool, command []string) {
+	for ; len(args) > 0; args = args[1:] {
 		switch a := args[0]; {
 		case a == "-h" || a == "--help":
-			return false, nil, errHelp
+			exitAfterWriting(usage)
 		case a == "--version":
-			return false, nil, errVersion
+			exitAfterWriting("shim " + versionString() + "\n")
 		case a == "--check":
 			check = true
 		case a == "--":
-			args = args[1:]
-			if len(args) == 0 {
-				return false, nil, errors.New("no command given")
+			if len(args) == 1 {
+				usageError("no command given")
 			}
-			return check, args, nil
+			return check, args[1:]
 		case strings.HasPrefix(a, "-") && a != "-":
-			return false, nil, fmt.Errorf("unknown option %q (shim's options come before the command; use -- to end them)", a)
+			usageError(fmt.Sprintf("unknown option %s (shim's options come before the command; use -- to end them)", quote(a)))
 		default:
-			return check, args, nil
+			return check, args
 		}
-		args = args[1:]
 	}
-	return false, nil, errors.New("no command given")
+	usageError("no command given")
+	return
 }
 
 // loadSettings reads the SHIM_* variables. envconfig's own errors quote the
 // Go field and type; shim's name only the variable and what it takes.
-func loadSettings() (settings, error) {
-	var s settings
+// Without any SHIM_* variable the defaults are known, and envconfig's
+// reflection over the struct is skipped.
+func loadSettings(environ []string) (settings, error) {
+	s := defaultSettings()
+	if !hasPrefixed(environ, "SHIM_") {
+		return s, nil
+	}
 	if err := envconfig.Process("shim", &s); err != nil {
 		var pe *envconfig.ParseError
 		if errors.As(err, &pe) {
-			return s, fmt.Errorf("%s=%q: not a boolean (use true or false)", pe.KeyName, pe.Value)
+			return s, failf("%s=%s: not a boolean (use true or false)", pe.KeyName, quote(pe.Value))
 		}
 		return s, err
 	}
 	if s.Suffix == "" {
 		return s, errors.New("SHIM_SUFFIX is empty; it names the suffix of variables to expand, _FILE by default")
 	}
-	s.Skip, s.Only, s.Require, s.SecretsDir = cleanList(s.Skip), cleanList(s.Only), cleanList(s.Require), cleanList(s.SecretsDir)
-	if err := checkPatterns("SHIM_SKIP", s.Skip); err != nil {
-		return s, err
+	s.Skip, s.Only, s.Require, s.Secrets.Dir = cleanList(s.Skip), cleanList(s.Only), cleanList(s.Require), cleanList(s.Secrets.Dir)
+	if _, set := os.LookupEnv("SHIM_ONLY"); set && len(s.Only) == 0 {
+		// Empty, SHIM_ONLY would expand everything: the opposite of what
+		// setting it asks for.
+		return s, errors.New("SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand")
 	}
-	return s, checkPatterns("SHIM_ONLY", s.Only)
+	for _, list := range []struct {
+		name     string
+		patterns []string
+	}{{"SHIM_SKIP", s.Skip}, {"SHIM_ONLY", s.Only}} {
+		for _, p := range list.patterns {
+			if _, err := path.Match(p, ""); err != nil {
+				return s, failf("%s: bad pattern %s: %v", list.name, quote(p), err)
+			}
+		}
+	}
+	return s, nil
+}
+
+func hasPrefixed(environ []string, prefix string) bool {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanList drops the spaces and empty items of a comma-separated setting,
@@ -234,65 +254,165 @@ func cleanList(items []string) []string {
 	return out
 }
 
-func userFor(spec string) (credentials, error) {
-	passwd, err := readAccountFile(passwdPath)
+// userFor reads SHIM_USER, if set, into credentials; the one place its
+// errors get the setting's name.
+func userFor(spec string) (*credentials, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	c, err := lookupUser(spec)
 	if err != nil {
-		return credentials{}, fmt.Errorf("SHIM_USER=%s: %w", spec, err)
+		return nil, userError(spec, err)
 	}
-	group, err := readAccountFile(groupPath)
-	if err != nil {
-		return credentials{}, fmt.Errorf("SHIM_USER=%s: %w", spec, err)
-	}
-	return lookupUser(spec, passwd, group, unix.Getuid())
+	return &c, nil
 }
 
-func pathOf(env []string) string {
-	for _, kv := range env {
-		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
-			return p
-		}
-	}
-	return defaultPath
-}
-
-// watchSignals makes SIGTERM, SIGINT, SIGHUP and SIGQUIT end shim at once
-// with 128+signal while it resolves, even as PID 1, where the kernel drops
-// signals without a handler (and Go's runtime would exit 2). The handlers
-// reset to the default at exec, so the command gets its own. A signal the
-// parent left ignored stays ignored, as execve would pass it on. The
-// returned function records what a blocked read waits on, for the message.
-func watchSignals() func(path string) {
-	var current atomic.Pointer[string]
-	ch := make(chan os.Signal, 1)
-	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT} {
-		if !signal.Ignored(sig) {
-			signal.Notify(ch, sig)
-		}
-	}
-	go func() {
-		sig := (<-ch).(syscall.Signal)
-		msg := "shim: stopped by " + unix.SignalName(sig)
-		if p := current.Load(); p != nil && *p != "" {
-			msg += " while reading " + *p
-		}
-		fmt.Fprintln(os.Stderr, msg)
-		os.Exit(128 + int(sig))
-	}()
-	return func(path string) { current.Store(&path) }
-}
-
-// exitIf prints err, one "shim: " line per line of it, and exits with its
-// status.
-func exitIf(err error) {
+func userError(spec string, err error) error {
 	if err == nil {
-		return
+		return nil
 	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintln(os.Stderr, "shim: "+line)
-	}
-	os.Exit(exitCode(err))
+	return fmt.Errorf("SHIM_USER=%s: %w", quote(spec), err)
 }
 
+// dryRun is --check after resolving: the command is judged as a run would
+// judge it, every report line goes to stdout and every problem to stderr,
+// and the status is that of the first problem.
+func dryRun(res resolution, err error, written string) int {
+	lines := res.report
+	if res.args != nil {
+		cmd, cmdErr := newCommand(written, res.args, res.env)
+		if cmdErr == nil {
+			cmdErr = cmd.check()
+		}
+		if cmdErr == nil {
+			lines = append(lines, "exec "+quote(cmd.shown))
+		}
+		err = errors.Join(err, cmdErr)
+	}
+	if werr := writeLines(os.Stdout, "", lines); werr != nil {
+		err = errors.Join(err, werr)
+	}
+	if err != nil {
+		writeLines(os.Stderr, "", errorLines(err))
+		return exitCode(err)
+	}
+	return 0
+}
+
+// verbose writes SHIM_VERBOSE's lines: those of --check, on stderr.
+func verbose(on bool, lines ...string) {
+	if on {
+		writeLines(os.Stderr, "shim: ", lines)
+	}
+}
+
+func writeLines(w io.Writer, prefix string, lines []string) error {
+	var b strings.Builder
+	for _, line := range lines {
+		b.WriteString(prefix + escapeControls(line) + "\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return failf("writing the output: %v", err)
+	}
+	return nil
+}
+
+// exitOn prints err by the rules in errors.go and exits with its status.
+func exitOn(err error) {
+	if err != nil {
+		writeLines(os.Stderr, "", errorLines(err))
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitAfterWriting is --help and --version: 0 only when the text was
+// written whole.
+func exitAfterWriting(text string) {
+	if _, err := io.WriteString(os.Stdout, text); err != nil {
+		exitOn(failf("writing the output: %v", err))
+	}
+	os.Exit(0)
+}
+
+// usageError is a bad command line: one line for the problem, the usage
+// line and a pointer to the rest, which would flood a container's log.
+func usageError(msg string) {
+	writeLines(os.Stderr, "", []string{"shim: " + msg, usageLine, "run 'shim --help' for more"})
+	os.Exit(exitShim)
+}
+
+// The signals that end shim while it resolves: what docker stop, Ctrl-C and
+// a closing terminal send.
+var watchedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT}
+
+// watcher makes a watched signal end shim at once with 128+signal while it
+// resolves, even as PID 1, where the kernel drops signals without a handler
+// (and Go's runtime would exit 2).
+type watcher struct {
+	signals chan os.Signal
+	execing chan struct{}
+	ready   chan struct{}
+	current atomic.Pointer[string] // what a blocked read waits on, for the message
+}
+
+// watchSignals starts the watch. A signal the parent left ignored is not
+// watched; Go's runtime keeps SIGHUP and SIGINT ignored for the command.
+func watchSignals() *watcher {
+	w := &watcher{signals: make(chan os.Signal, 1), execing: make(chan struct{}), ready: make(chan struct{})}
+	var watch []os.Signal
+	for _, sig := range watchedSignals {
+		if !signal.Ignored(sig) {
+			watch = append(watch, sig)
+		}
+	}
+	signal.Notify(w.signals, watch...)
+	go w.run()
+	return w
+}
+
+func (w *watcher) run() {
+	select {
+	case sig := <-w.signals:
+		w.die(sig)
+	case <-w.execing:
+		select {
+		case sig := <-w.signals: // caught before the watch stopped
+			w.die(sig)
+		default:
+		}
+		close(w.ready)
+	}
+}
+
+func (w *watcher) die(sig os.Signal) {
+	msg := "shim: stopped by " + unix.SignalName(sig.(syscall.Signal))
+	if p := w.current.Load(); p != nil && *p != "" {
+		msg += " while reading " + quote(*p)
+	}
+	writeLines(os.Stderr, "", []string{msg})
+	os.Exit(128 + int(sig.(syscall.Signal)))
+}
+
+func (w *watcher) reading(path string) { w.current.Store(&path) }
+
+// stop ends the watch just before exec, so that no signal is lost in
+// between: signal.Stop returns only once every signal caught so far is in
+// the channel, and from then on a watched signal takes its default action
+// and ends shim before the command starts. If the watcher has a signal, it
+// exits and stop never returns. Last, only the calling thread, which is to
+// exec, may take a watched signal: one taken by another thread as execve
+// ends it would be lost, while one that arrives during execve stays pending
+// for the command.
+func (w *watcher) stop() {
+	signal.Stop(w.signals)
+	w.execing <- struct{}{}
+	<-w.ready
+	onlyThisThreadTakes(watchedSignals)
+}
+
+// versionString is the version stamped at build time, else the module
+// version from the build info (a pseudo-version holds the revision), else
+// the VCS revision, once.
 func versionString() string {
 	if version != "" {
 		return version
@@ -301,11 +421,20 @@ func versionString() string {
 	if !ok {
 		return "unknown"
 	}
-	v := info.Main.Version
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", ""
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 12:
+			rev = s.Value[:12]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
 		}
 	}
-	return v
+	if rev == "" {
+		return "devel"
+	}
+	return "devel-" + rev + dirty
 }

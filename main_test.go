@@ -1,8 +1,11 @@
 package main
 
-// End-to-end tests of the real binary: TestMain builds shim exactly as the
-// Dockerfile does (static, -trimpath) and a static probe command that reports
-// the process it runs in, and the tests run them with real files.
+// End-to-end tests of the real binary. The test binary is the binary: run
+// under the name shim it is shim's main, under the name probe it reports
+// the process it finds itself in, and under the name launch it sets up a
+// parent's signal state before it execs the rest of its arguments. So `go
+// test` needs no second build, and every test below starts real processes
+// with real files.
 
 import (
 	"bufio"
@@ -11,7 +14,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +25,7 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	"golang.org/x/sys/unix"
 )
 
 var (
@@ -28,43 +35,127 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "shim-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	switch filepath.Base(os.Args[0]) {
+	case "shim":
+		main()
+	case "probe":
+		probe(os.Args[1:])
+	case "launch":
+		launch(os.Args[1:])
 	}
-	binDir, shimPath, probePath = dir, filepath.Join(dir, "shim"), filepath.Join(dir, "probe")
 	code := 1
-	if err := buildBinaries(); err != nil {
+	if err := installBinaries(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	} else {
 		code = m.Run()
 	}
-	os.RemoveAll(dir)
+	os.RemoveAll(binDir)
 	os.Exit(code)
 }
 
-func buildBinaries() error {
+// installBinaries copies the test binary into a directory every user may
+// read, as shim, with probe and launch as links to it.
+func installBinaries() error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if binDir, err = os.MkdirTemp("", "shim-test-"); err != nil {
+		return err
+	}
+	shimPath, probePath = filepath.Join(binDir, "shim"), filepath.Join(binDir, "probe")
 	if err := os.Chmod(binDir, 0o755); err != nil {
 		return err
 	}
-	for out, pkg := range map[string]string{shimPath: ".", probePath: "./testdata/probe"} {
-		cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	if err := copyFile(self, shimPath, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"probe", "launch"} {
+		if err := os.Link(shimPath, filepath.Join(binDir, name)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func copyFile(from, to string, mode os.FileMode) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(to, data, mode); err != nil {
+		return err
+	}
+	return os.Chmod(to, mode)
+}
+
+// probe reports its process, one item a line, then does what its arguments
+// say: exit N, touch FILE, kill (itself with SIGTERM), sleep MS.
+func probe(args []string) {
+	groups, _ := os.Getgroups()
+	fmt.Printf("pid %d\nuid %d\ngid %d\ngroups %v\n", os.Getpid(), os.Getuid(), os.Getgid(), groups)
+	for _, a := range os.Args {
+		fmt.Printf("arg %q\n", a)
+	}
+	for _, kv := range os.Environ() {
+		fmt.Printf("env %q\n", kv)
+	}
+	for ; len(args) > 0; args = args[1:] {
+		switch args[0] {
+		case "exit":
+			code, _ := strconv.Atoi(args[1])
+			os.Exit(code)
+		case "touch":
+			os.WriteFile(args[1], nil, 0o644)
+			args = args[1:]
+		case "sleep":
+			ms, _ := strconv.Atoi(args[1])
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+			args = args[1:]
+		case "kill":
+			syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			select {}
+		}
+	}
+	os.Exit(0)
+}
+
+// launch blocks and ignores the signals it is given, as a parent process
+// may, then execs the rest: launch BLOCK,... IGNORE,... command args...
+func launch(args []string) {
+	signals := func(list string) []os.Signal {
+		var out []os.Signal
+		for _, name := range strings.Split(list, ",") {
+			if name != "" {
+				out = append(out, unix.SignalNum("SIG"+name))
+			}
+		}
+		return out
+	}
+	runtime.LockOSThread()
+	var set unix.Sigset_t
+	for _, sig := range signals(args[0]) {
+		n := uint(sig.(syscall.Signal)) - 1
+		set.Val[n/(8*unix.SizeofPtr)] |= 1 << (n % (8 * unix.SizeofPtr))
+	}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+		panic(err)
+	}
+	signal.Ignore(signals(args[1])...)
+	err := unix.Exec(args[2], args[2:], os.Environ())
+	panic(err)
 }
 
 // run describes one start of shim.
 type run struct {
 	args   []string
 	env    []string // added to a minimal PATH
+	rawEnv []string // passed as is, duplicates included, instead of PATH and env
 	uid    int      // run as this uid (and gid) when non-zero; needs root
+	groups []uint32 // supplementary groups to start with, when set; needs root
 	chroot string   // run in this root, where shim is /shim
-	setup  func(*exec.Cmd)
+	signal syscall.Signal
+	path   string // the program to start instead of shim: launch, say
 }
 
 type result struct {
@@ -74,39 +165,56 @@ type result struct {
 	pid            int
 }
 
-func (r run) cmd() *exec.Cmd {
-	path := shimPath
-	if r.chroot != "" {
-		path = "/shim"
-	}
-	cmd := &exec.Cmd{Path: path, Args: append([]string{"shim"}, r.args...)}
-	cmd.Env = append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, r.env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: r.chroot}
-	if r.chroot != "" {
-		cmd.Env[0] = "PATH=/"
-	}
-	if r.uid != 0 {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(r.uid), Gid: uint32(r.uid)}
-	}
-	return cmd
-}
-
+// do starts the run in its own process group with os.StartProcess, which,
+// unlike exec.Cmd, passes duplicate names on as they are. It sends the
+// signal once shim blocks on a FIFO, and checks that nothing of the group
+// is left afterwards and that shim's own words carry no secret.
 func (r run) do(t *testing.T) result {
 	t.Helper()
-	cmd := r.cmd()
+	path, env := shimPath, append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, r.env...)
+	if r.chroot != "" {
+		path, env[0] = "/shim", "PATH=/"
+	}
+	if r.path != "" {
+		path = r.path
+	}
+	if r.rawEnv != nil {
+		env = r.rawEnv
+	}
+	sys := &syscall.SysProcAttr{Chroot: r.chroot, Setpgid: true}
+	if r.uid != 0 || r.groups != nil {
+		sys.Credential = &syscall.Credential{Uid: uint32(r.uid), Gid: uint32(r.uid), Groups: r.groups, NoSetGroups: r.groups == nil}
+	}
+	outR, outW, _ := os.Pipe()
+	errR, errW, _ := os.Pipe()
+	// As a container runtime does: without a standard input, Go's runtime
+	// opens /dev/null, which a scratch root does not have.
+	stdin, _ := os.Open(os.DevNull)
+	defer stdin.Close()
+	proc, err := os.StartProcess(path, append([]string{filepath.Base(path)}, r.args...), &os.ProcAttr{Env: env, Sys: sys, Files: []*os.File{stdin, outW, errW}})
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if r.setup != nil {
-		r.setup(cmd)
+	done := make(chan struct{})
+	go func() { stdout.ReadFrom(outR); stderr.ReadFrom(errR); close(done) }()
+	if r.signal != 0 {
+		waitBlocked(t, proc.Pid)
+		proc.Signal(r.signal)
 	}
-	err := cmd.Run()
-	var exitErr *exec.ExitError
-	if err != nil && !errors.As(err, &exitErr) {
-		t.Fatalf("running shim: %v", err)
+	state, err := proc.Wait()
+	<-done
+	if err != nil {
+		t.Fatal(err)
 	}
-	res := result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String(), state: cmd.ProcessState, pid: cmd.Process.Pid}
-	// shim's own words must never carry a secret; a probe's report of its
-	// environment is the command speaking, not shim.
+	if err := syscall.Kill(-proc.Pid, 0); !errors.Is(err, syscall.ESRCH) {
+		syscall.Kill(-proc.Pid, syscall.SIGKILL)
+		t.Errorf("a process of the run's group is still running (kill: %v)", err)
+	}
+	res := result{code: state.ExitCode(), stdout: stdout.String(), stderr: stderr.String(), state: state, pid: proc.Pid}
+	// A probe's report of its environment is the command speaking, not shim.
 	assertNoSecret(t, "stderr", res.stderr)
 	if !strings.HasPrefix(res.stdout, "pid ") {
 		assertNoSecret(t, "stdout", res.stdout)
@@ -178,6 +286,32 @@ func writeSecret(t *testing.T, dir, name, content string, mode os.FileMode) stri
 	return p
 }
 
+// requireRoot skips tests that change credentials; CI runs as root.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+}
+
+// waitBlocked waits until a thread of the process sleeps in the kernel's
+// FIFO open (wait_for_partner), so the signal arrives while shim resolves,
+// not before it started.
+func waitBlocked(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+		for _, task := range tasks {
+			if wchan, _ := os.ReadFile(task); string(wchan) == "wait_for_partner" {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("shim never blocked on the FIFO")
+}
+
 func TestExecReplacesShim(t *testing.T) {
 	dir := t.TempDir()
 	secret := writeSecret(t, dir, "pw", "p/+=@:% x"+sentinel+"\n", 0o600)
@@ -194,12 +328,11 @@ func TestExecReplacesShim(t *testing.T) {
 	}
 	wantEnv := []string{"PATH=" + binDir + ":/usr/bin:/bin", "A=1", "POSTGRES_PASSWORD=p/+=@:% x" + sentinel, "B=2", "POSTGRES_HOST=db",
 		"DATABASE_URL=postgresql://:p%2F%2B%3D%40%3A%25%20x" + sentinel + "@db:5432"}
-	if strings.Join(p.env, "\n") != strings.Join(wantEnv, "\n") {
+	if !slices.Equal(p.env, wantEnv) {
 		t.Errorf("environment\n got: %q\nwant: %q", p.env, wantEnv)
 	}
-	wantArgs := []string{"probe", "--help", "p/+=@:% x" + sentinel}
-	if strings.Join(p.args, "\n") != strings.Join(wantArgs, "\n") {
-		t.Errorf("arguments\n got: %q\nwant: %q", p.args, wantArgs)
+	if want := []string{"probe", "--help", "p/+=@:% x" + sentinel}; !slices.Equal(p.args, want) {
+		t.Errorf("arguments\n got: %q\nwant: %q", p.args, want)
 	}
 }
 
@@ -211,47 +344,61 @@ func TestKilledCommand(t *testing.T) {
 	}
 }
 
-func TestCheckRunsNothing(t *testing.T) {
+// TestCheckAndVerbose: --check reports every step and every problem and
+// runs nothing; SHIM_VERBOSE prints exactly the same lines on stderr.
+func TestCheckAndVerbose(t *testing.T) {
 	dir := t.TempDir()
 	secret := writeSecret(t, dir, "pw", sentinel, 0o600)
 	marker := filepath.Join(dir, "ran")
-	res := run{
-		args: []string{"--check", "probe", "touch", marker, "${PW}"},
-		env:  []string{"PW_FILE=" + secret, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "PGHOST=db"},
-	}.do(t)
-	if res.code != 0 {
-		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
-	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Error("--check ran the command")
-	}
-	want := "set PW from " + secret + " (8 bytes)\n" +
-		"skip SSL_CERT_FILE: a path other tools read (built-in list)\n" +
-		"set DATABASE_URL=postgresql://db:5432 (assembled)\n" +
+	env := []string{"PW_FILE=" + secret, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "PGHOST=db"}
+	args := []string{"probe", "touch", marker, "${PW}"}
+	check := run{args: append([]string{"--check"}, args...), env: env}.do(t)
+	want := "skip SSL_CERT_FILE: a path other tools read (built-in list)\n" +
+		"set PW from " + secret + " (8 bytes)\n" +
+		"set DATABASE_URL=postgresql://db:5432 (assembled, no password)\n" +
 		"expand PW from argument 3\n" +
 		"exec " + probePath + "\n"
-	if res.stdout != want {
-		t.Errorf("report\n got: %q\nwant: %q", res.stdout, want)
+	if check.code != 0 || check.stdout != want || check.stderr != "" {
+		t.Errorf("--check: exit %d, stderr %q, report\n got: %q\nwant: %q", check.code, check.stderr, check.stdout, want)
 	}
-
-	missing := run{args: []string{"--check", "no-such-command"}}.do(t)
-	if missing.code != 127 || missing.stderr != "shim: exec no-such-command: not found in PATH\n" {
-		t.Errorf("--check of a missing command: exit %d, stderr %q", missing.code, missing.stderr)
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("--check ran the command")
 	}
-	notExecutable := writeSecret(t, dir, "plain", "", 0o644)
-	denied := run{args: []string{"--check", notExecutable}}.do(t)
-	if denied.code != 126 {
-		t.Errorf("--check of a file that is not executable: exit %d, want 126", denied.code)
+	verbose := run{args: args, env: append(env, "SHIM_VERBOSE=true")}.do(t)
+	var wantVerbose strings.Builder
+	for _, line := range strings.SplitAfter(strings.TrimSuffix(want, "\n"), "\n") {
+		wantVerbose.WriteString("shim: " + line)
+	}
+	if verbose.code != 0 || verbose.stderr != wantVerbose.String()+"\n" {
+		t.Errorf("SHIM_VERBOSE: exit %d, stderr\n got: %q\nwant: %q", verbose.code, verbose.stderr, wantVerbose.String()+"\n")
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Error("SHIM_VERBOSE did not run the command")
 	}
 }
 
-func TestVerbose(t *testing.T) {
+// TestCheckReportsEveryProblem: a dry run is where every problem is wanted
+// at once; a real run stops at the first.
+func TestCheckReportsEveryProblem(t *testing.T) {
 	dir := t.TempDir()
-	secret := writeSecret(t, dir, "pw", sentinel+"\n", 0o600)
-	res := run{args: []string{"probe"}, env: []string{"SHIM_VERBOSE=true", "PW_FILE=" + secret}}.do(t)
-	want := "shim: set PW from " + secret + " (8 bytes)\n"
-	if res.code != 0 || res.stderr != want {
-		t.Errorf("exit %d, stderr %q, want %q", res.code, res.stderr, want)
+	env := []string{"A_FILE=" + dir + "/a", "B_FILE=" + dir + "/b", "SHIM_REQUIRE=DATABSE_URL", "PGHOST=db", "REDIS_HOST=cache", "REDIS_PORT=http"}
+	notMounted := "shim: hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + dir + " in it)\n"
+	problems := "shim: A_FILE: open " + dir + "/a: no such file or directory\n" + notMounted +
+		"shim: hint: if A_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n" +
+		"shim: B_FILE: open " + dir + "/b: no such file or directory\n" + notMounted +
+		"shim: hint: if B_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n" +
+		"shim: REDIS_PORT: not a port number (1-65535)\n" +
+		"shim: hint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset\n" +
+		"shim: DATABSE_URL is required (SHIM_REQUIRE) but not set\n" +
+		"shim: hint: did you mean DATABASE_URL, which is set?\n" +
+		"shim: exec no-such-command: not found in PATH\n"
+	check := run{args: []string{"--check", "no-such-command"}, env: env}.do(t)
+	if check.code != 125 || check.stderr != problems || check.stdout != "set DATABASE_URL=postgresql://db:5432 (assembled, no password)\n" {
+		t.Errorf("--check: exit %d, stdout %q, stderr\n got: %q\nwant: %q", check.code, check.stdout, check.stderr, problems)
+	}
+	first := strings.Join(strings.SplitAfter(problems, "\n")[:3], "")
+	if res := (run{args: []string{"no-such-command"}, env: env}).do(t); res.code != 125 || res.stderr != first {
+		t.Errorf("run: exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, first)
 	}
 }
 
@@ -289,7 +436,7 @@ func TestTooLargeForExec(t *testing.T) {
 		env = append(env, fmt.Sprintf("S%d_FILE=%s", i, p))
 		final = append(final, fmt.Sprintf("S%d=%s", i, chunk))
 	}
-	total := len(probePath) + 1 + 8*(1+len(final)) + len("probe") + 1
+	total := len(probePath) + 1 + strconv.IntSize/8*(1+len(final)) + len("probe") + 1
 	for _, kv := range final {
 		total += len(kv) + 1
 	}
@@ -308,14 +455,37 @@ func TestHelpAndVersion(t *testing.T) {
 			t.Errorf("shim %s: exit %d, stderr %q, stdout matches usage: %v", arg, res.code, res.stderr, res.stdout == usage)
 		}
 	}
+	// The test binary carries no VCS stamp and no -X version: devel, once.
 	res := run{args: []string{"--version"}}.do(t)
-	if res.code != 0 || !strings.HasPrefix(res.stdout, "shim ") || res.stderr != "" {
+	if res.code != 0 || res.stdout != "shim devel\n" || res.stderr != "" {
 		t.Errorf("shim --version: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
 	}
 	// After the command, --help belongs to the command.
 	res = run{args: []string{"probe", "--help"}}.do(t)
 	if p := parseProbe(t, res.stdout); len(p.args) != 2 || p.args[1] != "--help" {
 		t.Errorf("probe got %q", p.args)
+	}
+}
+
+// TestOutputThatCannotBeWritten: --help, --version and --check succeed only
+// when what they print arrived.
+func TestOutputThatCannotBeWritten(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full")
+	}
+	defer full.Close()
+	for _, args := range [][]string{{"--help"}, {"--version"}, {"--check", "probe"}} {
+		cmd := exec.Command(shimPath, args...)
+		cmd.Env = []string{"PATH=" + binDir}
+		cmd.Stdout = full
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		cmd.Run()
+		want := "shim: writing the output: write /dev/stdout: no space left on device\n"
+		if code := cmd.ProcessState.ExitCode(); code != 125 || stderr.String() != want {
+			t.Errorf("shim %s >/dev/full: exit %d, stderr %q; want 125, %q", strings.Join(args, " "), code, stderr.String(), want)
+		}
 	}
 }
 
@@ -328,8 +498,8 @@ func TestHelpListsEverySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) < 11 {
-		t.Fatalf("only %d settings found", len(lines))
+	if len(lines) != 11 {
+		t.Fatalf("%d settings found, want 11", len(lines))
 	}
 	for _, line := range lines {
 		setting, desc, _ := strings.Cut(line, "|")
@@ -342,53 +512,204 @@ func TestHelpListsEverySetting(t *testing.T) {
 	}
 }
 
-// TestSignalWhileReading proves the startup window: a secret that blocks (a
+// TestLoadSettings: the defaults used when no SHIM_* variable is set are
+// what envconfig gives, and each setting is read under its documented name.
+func TestLoadSettings(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "SHIM_") {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+	var processed settings
+	if err := envconfig.Process("shim", &processed); err != nil {
+		t.Fatal(err)
+	}
+	if got := defaultSettings(); fmt.Sprint(got) != fmt.Sprint(processed) {
+		t.Errorf("defaultSettings() = %+v, envconfig gives %+v", got, processed)
+	}
+	t.Setenv("SHIM_SECRETS_DIR", "/a, /b,")
+	t.Setenv("SHIM_DATABASE_URL", "false")
+	t.Setenv("SHIM_EXPAND_ARGS", "false")
+	t.Setenv("DATABASE_URL", "true") // never read as SHIM_DATABASE_URL
+	s, err := loadSettings(os.Environ())
+	if err != nil || !slices.Equal(s.Secrets.Dir, []string{"/a", "/b"}) || s.Database.URL || !s.Redis.URL || s.Expand.Args {
+		t.Errorf("got %+v, %v", s, err)
+	}
+}
+
+// TestSignalWhileReading proves the start-up window: a secret that blocks (a
 // FIFO whose writer never comes) does not leave an unstoppable shim.
 func TestSignalWhileReading(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		t.Run(sig.String(), func(t *testing.T) {
-			fifo := filepath.Join(t.TempDir(), "fifo")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT} {
+		t.Run(unix.SignalName(sig), func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "fi\nfo")
 			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cmd := run{args: []string{"probe"}, env: []string{"PW_FILE=" + fifo}}.cmd()
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			waitBlocked(t, cmd.Process.Pid)
-			start := time.Now()
-			cmd.Process.Signal(sig)
-			cmd.Wait()
-			if took := time.Since(start); took > time.Second {
-				t.Errorf("took %v to stop", took)
-			}
-			want := fmt.Sprintf("shim: stopped by %s while reading %s\n", signalName(sig), fifo)
-			if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) || stderr.String() != want {
-				t.Errorf("exit %d, stderr %q; want %d, %q", code, stderr.String(), 128+int(sig), want)
+			res := run{args: []string{"probe"}, env: []string{"PW_FILE=" + fifo}, signal: sig}.do(t)
+			want := fmt.Sprintf("shim: stopped by %s while reading %q\n", unix.SignalName(sig), fifo)
+			if res.code != 128+int(sig) || res.stderr != want {
+				t.Errorf("exit %d, stderr %q; want %d, %q", res.code, res.stderr, 128+int(sig), want)
 			}
 		})
 	}
 }
 
-func signalName(sig syscall.Signal) string {
-	return map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"}[sig]
+// TestSignalJustBeforeExec sends SIGTERM at random moments while shim reads
+// many directory secrets, up to and past the exec. Whenever it arrives, the
+// signal is never lost: shim stops (143 with its message, or the default
+// action in the last microseconds before exec), or the command gets it. A
+// lost signal shows as the probe finishing its sleep with status 0.
+func TestSignalJustBeforeExec(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 300 {
+		writeSecret(t, dir, fmt.Sprintf("s%d", i), sentinel, 0o600)
+	}
+	marker := filepath.Join(t.TempDir(), "ran")
+	// How long a start takes here, to spread the signals over it.
+	start := time.Now()
+	run{args: []string{"true"}, env: []string{"SHIM_SECRETS_DIR=" + dir}}.do(t)
+	span := time.Since(start)
+	for i := range 150 {
+		os.Remove(marker)
+		cmd := exec.Command(shimPath, "probe", "touch", marker, "sleep", "3000")
+		cmd.Env = []string{"PATH=" + binDir, "SHIM_SECRETS_DIR=" + dir}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(span * time.Duration(i) / 100)
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		_, ran := os.Stat(marker)
+		switch {
+		case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
+			// shim's default action just before exec, or the command's.
+		case ws.ExitStatus() == 143 && strings.HasPrefix(stderr.String(), "shim: stopped by SIGTERM"):
+			if ran == nil {
+				t.Fatalf("run %d: the command started after shim reported the signal", i)
+			}
+		default:
+			t.Fatalf("run %d: status %v, stderr %q: the signal was lost", i, cmd.ProcessState, stderr.String())
+		}
+	}
 }
 
-// waitBlocked waits until a thread of the process sleeps in the kernel's
-// FIFO open (wait_for_partner), so the signal arrives while shim resolves, not before it started.
-func waitBlocked(t *testing.T, pid int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
-		for _, task := range tasks {
-			if wchan, _ := os.ReadFile(task); string(wchan) == "wait_for_partner" {
-				return
+// TestProcessState: the command inherits what the parent gave, as far as
+// Go's runtime lets shim pass it on. Go unblocks SIGHUP, SIGINT, SIGQUIT
+// and SIGTERM in every thread before shim's code runs and cannot tell
+// whether the parent blocked them; it keeps an inherited SIG_IGN only for
+// SIGHUP and SIGINT. This test pins exactly that, and equal open file
+// descriptors.
+func TestProcessState(t *testing.T) {
+	cat, ls := "/bin/cat", "/bin/ls"
+	launchPath := filepath.Join(binDir, "launch")
+	state := func(viaShim bool, command ...string) string {
+		args := []string{"TERM,INT,USR1", "HUP,INT,PIPE,USR2"}
+		if viaShim {
+			args = append(args, shimPath)
+		}
+		res := run{path: launchPath, args: append(args, command...)}.do(t)
+		if res.code != 0 {
+			t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+		}
+		return res.stdout
+	}
+	field := func(status, name string) uint64 {
+		for _, line := range strings.Split(status, "\n") {
+			if v, ok := strings.CutPrefix(line, name+":\t"); ok {
+				n, _ := strconv.ParseUint(v, 16, 64)
+				return n
 			}
 		}
+		t.Fatalf("no %s in %q", name, status)
+		return 0
+	}
+	bit := func(sigs ...syscall.Signal) uint64 {
+		var b uint64
+		for _, s := range sigs {
+			b |= 1 << (s - 1)
+		}
+		return b
+	}
+	direct, shimmed := state(false, cat, "/proc/self/status"), state(true, cat, "/proc/self/status")
+	if got, want := field(direct, "SigBlk"), bit(syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1); got != want {
+		t.Fatalf("launch blocks %x, want %x", got, want)
+	}
+	if got, want := field(shimmed, "SigBlk"), bit(syscall.SIGUSR1); got != want {
+		t.Errorf("blocked under shim: %x, want %x (USR1 kept; TERM and INT unblocked by Go's runtime)", got, want)
+	}
+	if got, want := field(direct, "SigIgn"), bit(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGUSR2); got != want {
+		t.Fatalf("launch ignores %x, want %x", got, want)
+	}
+	if got, want := field(shimmed, "SigIgn"), bit(syscall.SIGHUP, syscall.SIGINT); got != want {
+		t.Errorf("ignored under shim: %x, want %x (HUP and INT kept; Go's runtime handles the rest)", got, want)
+	}
+	if d, s := state(false, ls, "-l", "/proc/self/fd"), state(true, ls, "-l", "/proc/self/fd"); fdList(d) != fdList(s) {
+		t.Errorf("open descriptors differ:\ndirect:\n%s\nunder shim:\n%s", d, s)
+	}
+}
+
+// fdList keeps the descriptor numbers and targets of ls -l's lines.
+func fdList(ls string) string {
+	var fds []string
+	for _, line := range strings.Split(ls, "\n") {
+		if f := strings.Fields(line); len(f) >= 11 {
+			target := f[10]
+			if strings.HasPrefix(target, "pipe:") {
+				target = "pipe"
+			}
+			if strings.HasPrefix(target, "/proc/") {
+				target = "/proc/PID" + target[strings.Index(target[6:], "/")+6:]
+			}
+			fds = append(fds, f[8]+"->"+target)
+		}
+	}
+	return strings.Join(fds, " ")
+}
+
+// TestSignalAsPID1 repeats the start-up window test with shim as PID 1 of a
+// new PID namespace, where the kernel drops every signal without a handler.
+func TestSignalAsPID1(t *testing.T) {
+	requireRoot(t)
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare")
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(unshare, "--pid", "--fork", shimPath, "probe")
+	cmd.Env = []string{"PATH=" + binDir + ":/usr/bin:/bin", "S_FILE=" + fifo}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var shim int
+	deadline := time.Now().Add(5 * time.Second)
+	for shim == 0 && time.Now().Before(deadline) {
+		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+		fmt.Sscan(string(children), &shim)
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("shim never blocked on the FIFO")
+	if shim == 0 {
+		t.Fatal("unshare started no child")
+	}
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shim))
+	if !strings.Contains(string(status), "NSpid:\t"+fmt.Sprint(shim)+"\t1\n") {
+		t.Fatalf("shim is not PID 1 of its namespace:\n%s", status)
+	}
+	waitBlocked(t, shim)
+	syscall.Kill(shim, syscall.SIGTERM)
+	cmd.Wait()
+	want := "shim: stopped by SIGTERM while reading " + fifo + "\n"
+	if code := cmd.ProcessState.ExitCode(); code != 143 || stderr.String() != want {
+		t.Errorf("exit %d, stderr %q; want 143, %q", code, stderr.String(), want)
+	}
 }

@@ -15,43 +15,20 @@ import (
 	"strings"
 )
 
-// settings are the SHIM_* variables. main.go fills them with envconfig; the
-// struct lives here because it is the resolver's input. split_words gives
-// SecretsDir the key SHIM_SECRETS_DIR; envconfig tags with an explicit name
-// are avoided on purpose, because envconfig falls back to the unprefixed name
-// (SHIM_DATABASE_URL would be read from DATABASE_URL itself).
-type settings struct {
-	Suffix      string   `default:"_FILE" desc:"suffix that marks a variable holding a secret's path"`
-	Skip        []string `desc:"comma-separated name globs never expanded (e.g. APP_*_FILE)"`
-	Only        []string `desc:"comma-separated name globs; when set, only these are expanded"`
-	Trim        bool     `default:"true" desc:"strip trailing CR and LF from each secret"`
-	SecretsDir  []string `split_words:"true" desc:"comma-separated directories whose files become variables"`
-	DatabaseURL bool     `split_words:"true" default:"true" desc:"assemble DATABASE_URL from its parts when it is empty"`
-	RedisURL    bool     `split_words:"true" default:"true" desc:"assemble REDIS_URL from its parts when it is empty"`
-	Require     []string `desc:"comma-separated variables that must be non-empty"`
-	ExpandArgs  bool     `split_words:"true" default:"true" desc:"expand ${NAME} in the command and its arguments"`
-	User        string   `desc:"user[:group] to run the command as, after reading secrets"`
-	Verbose     bool     `default:"false" desc:"print the --check report to stderr, then run"`
-
-	// Report asks the resolver for its report (--check or SHIM_VERBOSE);
-	// without it no report line is formatted, which is most of the cost per
-	// secret beyond the system calls.
-	Report bool `ignored:"true"`
-}
-
 // source is how the resolver reaches files. read returns at most limit+1
 // bytes, so the resolver can tell "too large" without reading a whole
-// /dev/zero; list returns the names of the regular files in a directory
-// (following symlinks), sorted, without names starting with a dot.
+// /dev/zero; with regularOnly it refuses anything but a regular file. list
+// returns the names of every entry in a directory, sorted.
 type source interface {
-	read(path string, limit int) ([]byte, error)
+	read(path string, limit int, regularOnly bool) ([]byte, error)
 	list(dir string) ([]string, error)
 }
 
 // deniedError is what a source returns when a file exists but the process may
 // not read it. It carries what the permission hint needs, since that is the
 // most common failure with Compose file secrets (the host's owner and mode
-// are kept, so a 0600 file is unreadable after a privilege drop).
+// are kept, so a 0600 file is unreadable after a privilege drop). uid is -1
+// when even the file's owner could not be seen.
 type deniedError struct {
 	err      error
 	uid, gid int
@@ -62,65 +39,59 @@ type deniedError struct {
 func (e *deniedError) Error() string { return e.err.Error() }
 func (e *deniedError) Unwrap() error { return e.err }
 
+// notRegularError is a source's answer for a directory entry that is not a
+// regular file once links are followed.
+type notRegularError struct{ kind string }
+
+func (e *notRegularError) Error() string { return "not a regular file (" + e.kind + ")" }
+
+var errDangling = errors.New("a symbolic link to a file that does not exist")
+
 // pathVariables are *_FILE names that widespread tools read as paths. Their
 // values are absolute paths, so only this list keeps shim from inlining a CA
 // bundle or a rotating token and dropping the path the tool needs. Each one
 // is documented by the tool that reads it; the README lists them.
-var pathVariables = map[string]bool{
-	// TLS trust stores: OpenSSL, Go crypto/x509, Nix, gcloud.
-	"SSL_CERT_FILE":                      true,
-	"NIX_SSL_CERT_FILE":                  true,
-	"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE": true,
-	// Cloud workload identity and credentials: AWS SDKs and CLI, Azure.
-	"AWS_WEB_IDENTITY_TOKEN_FILE":            true,
-	"AWS_SHARED_CREDENTIALS_FILE":            true,
-	"AWS_CONFIG_FILE":                        true,
-	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": true,
-	"AZURE_FEDERATED_TOKEN_FILE":             true,
-	"OCI_CLI_CONFIG_FILE":                    true,
-	// Tool configuration: Terraform, Docker Compose, pip, uv, Ansible, sops,
-	// podman/skopeo, git, coverage.py, direnv, asdf, Buildkite, Consul.
-	"TF_CLI_CONFIG_FILE":            true,
-	"COMPOSE_FILE":                  true,
-	"COMPOSE_ENV_FILE":              true,
-	"PIP_CONFIG_FILE":               true,
-	"UV_CONFIG_FILE":                true,
-	"ANSIBLE_VAULT_PASSWORD_FILE":   true,
-	"SOPS_AGE_KEY_FILE":             true,
-	"REGISTRY_AUTH_FILE":            true,
-	"GIT_INDEX_FILE":                true,
-	"COVERAGE_FILE":                 true,
-	"DIRENV_FILE":                   true,
-	"ASDF_CONFIG_FILE":              true,
-	"BUILDKITE_ENV_FILE":            true,
-	"CONSUL_HTTP_TOKEN_FILE":        true,
-	"CI_SERVER_TLS_CA_FILE":         true,
-	"CI_SERVER_TLS_CERT_FILE":       true,
-	"CI_SERVER_TLS_KEY_FILE":        true,
-	"VARNISH_VCL_FILE":              true,
-	"HITCH_CONFIG_FILE":             true,
-	"FEATURE_KEY_FILE":              true,
-	"REDIS_TLS_CERT_FILE":           true,
-	"REDIS_TLS_KEY_FILE":            true,
-	"REDIS_TLS_CA_FILE":             true,
-	"REDIS_TLS_DH_PARAMS_FILE":      true,
-	"REDIS_OVERRIDES_FILE":          true,
-	"MINIO_CONFIG_ENV_FILE":         true,
-	"GF_PATHS_CONFIG_FILE":          true,
-	"KUBE_CA_PEM_FILE":              true,
-	"GOOGLE_GHA_CREDS_FILE":         true,
-	"DOCKER_CONTENT_TRUST_KEY_FILE": true,
-	// Generic names that applications use for their own files, never for a
-	// secret's value; a missing log or pid file must not stop the start.
-	"CONFIG_FILE": true,
-	"ENV_FILE":    true,
-	"LOG_FILE":    true,
-	"PID_FILE":    true,
+func isPathVariable(name string) bool {
+	switch name {
+	case
+		// TLS trust stores: OpenSSL, Go crypto/x509, Nix, gcloud.
+		"SSL_CERT_FILE", "NIX_SSL_CERT_FILE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
+		// Cloud workload identity and credentials: AWS SDKs and CLI, Azure, OCI.
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE", "OCI_CLI_CONFIG_FILE",
+		// Tool configuration: Terraform, Docker Compose, pip, uv, Ansible, sops,
+		// podman/skopeo, git, coverage.py, direnv, asdf, Buildkite, Consul,
+		// GitLab CI, Varnish, Hitch, Bitnami redis, MinIO, Grafana, Docker.
+		"TF_CLI_CONFIG_FILE", "COMPOSE_FILE", "COMPOSE_ENV_FILE", "PIP_CONFIG_FILE", "UV_CONFIG_FILE",
+		"ANSIBLE_VAULT_PASSWORD_FILE", "SOPS_AGE_KEY_FILE", "REGISTRY_AUTH_FILE", "GIT_INDEX_FILE",
+		"COVERAGE_FILE", "DIRENV_FILE", "ASDF_CONFIG_FILE", "BUILDKITE_ENV_FILE", "CONSUL_HTTP_TOKEN_FILE",
+		"CI_SERVER_TLS_CA_FILE", "CI_SERVER_TLS_CERT_FILE", "CI_SERVER_TLS_KEY_FILE",
+		"VARNISH_VCL_FILE", "HITCH_CONFIG_FILE", "FEATURE_KEY_FILE",
+		"REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_CA_FILE", "REDIS_TLS_DH_PARAMS_FILE",
+		"REDIS_OVERRIDES_FILE", "MINIO_CONFIG_ENV_FILE", "GF_PATHS_CONFIG_FILE", "KUBE_CA_PEM_FILE",
+		"GOOGLE_GHA_CREDS_FILE", "DOCKER_CONTENT_TRUST_KEY_FILE",
+		// Generic names that applications use for their own files, never for a
+		// secret's value; a missing log or pid file must not stop the start.
+		"CONFIG_FILE", "ENV_FILE", "LOG_FILE", "PID_FILE":
+		return true
+	}
+	return false
 }
 
-// resolution is what the resolver hands to exec: the command's environment and
-// arguments, and the report for --check and SHIM_VERBOSE. The report names
-// variables, paths and sizes, never a value.
+// request is everything the resolver works from.
+type request struct {
+	environ, args []string
+	settings
+	user        *credentials // from SHIM_USER, or nil
+	maxEntry    int          // the kernel's limit on one NAME=value string, NUL included
+	report      bool         // format the report (--check, SHIM_VERBOSE)
+	allProblems bool         // go on after a problem, to report them all (--check)
+}
+
+// resolution is what the resolver hands to exec: the command's environment
+// and arguments (nil when they could not be resolved), and the report for
+// --check and SHIM_VERBOSE. The report names variables, paths and sizes,
+// never a value.
 type resolution struct {
 	env    []string
 	args   []string
@@ -128,104 +99,113 @@ type resolution struct {
 }
 
 // resolve applies every rule in order: *_FILE expansion, secrets directories,
-// URL assembly, SHIM_REQUIRE, argument expansion. maxEntry is the kernel's
-// limit on one NAME=value string including its NUL (MAX_ARG_STRLEN).
-func resolve(environ, args []string, s settings, src source, maxEntry int) (resolution, error) {
-	r := &resolver{s: s, src: src, maxEntry: maxEntry, env: newEnv(environ), fromFile: map[string]bool{}, skipped: map[string]string{}}
-	if err := r.expandFiles(); err != nil {
-		return resolution{}, err
-	}
-	if err := r.importDirs(); err != nil {
-		return resolution{}, err
-	}
-	if s.DatabaseURL {
-		if err := r.assemble(databaseURL); err != nil {
-			return resolution{}, err
+// URL assembly, SHIM_REQUIRE, the user's HOME, argument expansion. The error
+// joins every problem found with allProblems, else it is the first.
+func resolve(req request, src source) (resolution, error) {
+	r := &resolver{request: req, src: src, env: newEnv(req.environ), fromFile: map[string]bool{}, skipped: map[string]string{}}
+	steps := []func(){r.expandFiles, r.importDirs, func() { r.assemble(databaseURL, req.Database.URL) },
+		func() { r.assemble(redisURL, req.Redis.URL) }, r.require, r.setUser}
+	for _, step := range steps {
+		if r.stopped() {
+			break
 		}
+		step()
 	}
-	if s.RedisURL {
-		if err := r.assemble(redisURL); err != nil {
-			return resolution{}, err
-		}
+	args := req.args
+	if req.Expand.Args && !r.stopped() {
+		args = r.expandArgs(req.args)
 	}
-	if err := r.require(); err != nil {
-		return resolution{}, err
+	if r.stopped() || args == nil {
+		return resolution{report: r.notes}, errors.Join(r.problems...)
 	}
-	out := resolution{env: r.env.list(), args: args}
-	if s.ExpandArgs {
-		expanded, err := r.expandArgs(args)
-		if err != nil {
-			return resolution{}, err
-		}
-		out.args = expanded
-	}
-	out.report = r.report
-	return out, nil
+	return resolution{env: r.env.list(), args: args, report: r.notes}, errors.Join(r.problems...)
 }
 
 type resolver struct {
-	s        settings
+	request
 	src      source
-	maxEntry int
 	env      *env
 	fromFile map[string]bool   // names whose value came from a file: never shown
-	skipped  map[string]string // *_FILE names left alone, and why
-	report   []string
+	skipped  map[string]string // names left unset or unread, and why: for SHIM_REQUIRE's hints
+	notes    []string
+	problems []error
 }
 
 func (r *resolver) note(format string, a ...any) {
-	if !r.s.Report {
-		return
+	if r.report {
+		r.notes = append(r.notes, fmt.Sprintf(format, a...))
 	}
-	r.report = append(r.report, fmt.Sprintf(format, a...))
 }
 
+func (r *resolver) problem(err error) { r.problems = append(r.problems, err) }
+
+// stopped reports whether to stop here: at the first problem, unless every
+// problem is wanted.
+func (r *resolver) stopped() bool { return len(r.problems) > 0 && !r.allProblems }
+
 // expandFiles reads every NAME_FILE that passes the rules into NAME, in the
-// place of NAME_FILE, so the order of the environment is kept.
-func (r *resolver) expandFiles() error {
-	for _, fileVar := range r.env.originalNames {
-		if !strings.HasSuffix(fileVar, r.s.Suffix) {
+// place of NAME_FILE, so the order of the environment is kept. Paths and
+// conflicts are judged on the environment as it came in, before anything is
+// read: no value read from a file is ever used as a path, and the order of
+// the variables cannot change the result.
+func (r *resolver) expandFiles() {
+	type planned struct{ fileVar, name, path string }
+	var plan []planned
+	for i, fileVar := range r.env.names {
+		if !strings.HasSuffix(fileVar, r.Suffix) {
 			continue
 		}
-		p, _ := r.env.get(fileVar)
-		name := strings.TrimSuffix(fileVar, r.s.Suffix)
+		p := r.env.values[i]
+		name := strings.TrimSuffix(fileVar, r.Suffix)
 		if reason := r.skipReason(fileVar, name, p); reason != "" {
 			r.skipped[fileVar] = reason
 			r.note("skip %s: %s", fileVar, reason)
 			continue
 		}
 		if v, _ := r.env.get(name); v != "" {
-			return fmt.Errorf("both %s and %s are set (but are exclusive)", name, fileVar)
+			r.problem(failf("both %s and %s are set (but are exclusive)", name, fileVar))
+			if r.stopped() {
+				return
+			}
+			continue
 		}
-		value, err := r.readSecret(fileVar, name, p)
-		if err != nil {
-			return err
-		}
-		r.env.rename(fileVar, name, value)
-		r.fromFile[name] = true
-		r.note("set %s from %s (%d bytes)", name, p, len(value))
+		plan = append(plan, planned{fileVar, name, p})
 	}
-	return nil
+	for _, f := range plan {
+		value, err := r.readSecret(f.fileVar, f.name, f.path, false)
+		if err != nil {
+			r.problem(err)
+			if r.stopped() {
+				return
+			}
+			continue
+		}
+		r.env.rename(f.fileVar, f.name, value)
+		r.fromFile[f.name] = true
+		r.note("set %s from %s (%d bytes)", f.name, quote(f.path), len(value))
+	}
 }
 
+// skipReason says why fileVar is left alone, or "" to expand it. A value
+// for the path lets the hints ask whether a name would be expanded at all.
 func (r *resolver) skipReason(fileVar, name, value string) string {
 	switch {
 	case name == "":
-		return "no variable name before " + r.s.Suffix
+		return "no variable name before " + r.Suffix
 	case value == "":
 		return "empty, nothing to read"
-	case pathVariables[fileVar]:
+	case isPathVariable(fileVar):
 		return "a path other tools read (built-in list)"
 	case strings.HasSuffix(name, "_"):
-		return "ends in _" + r.s.Suffix + ", left for the program (Grafana's convention)"
+		return "ends in _" + r.Suffix + ", left for the program (Grafana's convention)"
 	case !strings.Contains(value, "/"):
 		return "value is not a path (no /)"
 	}
-	if pattern, ok := matchAny(r.s.Skip, fileVar); ok {
-		return "matches SHIM_SKIP pattern " + pattern
+	if pattern, ok := matchAny(r.Skip, fileVar); ok {
+		return "matches SHIM_SKIP pattern " + quote(pattern)
 	}
-	if len(r.s.Only) > 0 {
-		if _, ok := matchAny(r.s.Only, fileVar); !ok {
+	if len(r.Only) > 0 {
+		if _, ok := matchAny(r.Only, fileVar); !ok {
 			return "not matched by SHIM_ONLY"
 		}
 	}
@@ -233,7 +213,7 @@ func (r *resolver) skipReason(fileVar, name, value string) string {
 }
 
 // matchAny reports the first pattern that matches name. The patterns were
-// checked by checkPatterns, so a match error cannot happen here.
+// checked when the settings were read, so a match error cannot happen here.
 func matchAny(patterns []string, name string) (string, bool) {
 	for _, p := range patterns {
 		if ok, _ := path.Match(p, name); ok {
@@ -243,59 +223,72 @@ func matchAny(patterns []string, name string) (string, bool) {
 	return "", false
 }
 
-// checkPatterns validates SHIM_SKIP and SHIM_ONLY once, before anything is
-// read, so a typo fails the start instead of silently matching nothing.
-func checkPatterns(setting string, patterns []string) error {
-	for _, p := range patterns {
-		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("%s: bad pattern %q: %v", setting, p, err)
-		}
-	}
-	return nil
-}
-
 // readSecret reads one file under the rules shared by *_FILE and secrets
-// directories. origin names where the path came from in error messages.
-func (r *resolver) readSecret(origin, name, p string) (string, error) {
+// directories: the file is passed whole or refused. Its size and its NUL
+// bytes are judged on every byte of it, before trailing newlines are
+// trimmed, so no arrangement of its bytes lets a prefix through. origin
+// names where the path came from in messages.
+func (r *resolver) readSecret(origin, name, p string, fromDir bool) (string, error) {
 	limit := r.maxEntry - len(name) - 2 // "=" and the terminating NUL
-	data, err := r.src.read(p, r.maxEntry)
+	data, err := r.src.read(p, limit, fromDir)
 	if err != nil {
-		return "", r.readError(origin, err)
-	}
-	if r.s.Trim {
-		data = trimNewlines(data)
+		return "", r.readError(origin, err, fromDir)
 	}
 	if len(data) > limit {
-		return "", withHint(fmt.Errorf("%s: %s: too large for one environment variable (%s=value may be at most %d bytes)", origin, p, name, r.maxEntry-1),
-			skipHint(origin))
+		return "", withHints(failf("%s: %s: too large for one environment variable (the file may be at most %d bytes)", origin, quote(p), limit),
+			r.notSecretHint(origin, fromDir))
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return "", withHint(fmt.Errorf("%s: %s: contains a NUL byte (at offset %d), which an environment variable cannot hold", origin, p, i),
-			skipHint(origin))
+		return "", withHints(failf("%s: %s: contains a NUL byte (at offset %d), which an environment variable cannot hold", origin, quote(p), i),
+			r.notSecretHint(origin, fromDir))
+	}
+	if r.Trim {
+		data = trimNewlines(data)
 	}
 	return string(data), nil
 }
 
-func (r *resolver) readError(origin string, err error) error {
+func (r *resolver) readError(origin string, err error, fromDir bool) error {
+	pe := &fs.PathError{Path: "the file"}
+	errors.As(err, &pe)
+	var hints []string
 	var denied *deniedError
-	if errors.As(err, &denied) {
-		var pe *fs.PathError
-		p := "the file"
-		if errors.As(err, &pe) {
-			p = pe.Path
-		}
-		const fix = "run shim as root and set SHIM_USER to read secrets first and then drop privileges"
-		who := fmt.Sprintf("%s is owned by uid %d gid %d with mode %04o and shim runs as uid %d; %s", p, denied.uid, denied.gid, denied.mode.Perm(), denied.euid, fix)
-		if denied.uid < 0 {
-			who = fmt.Sprintf("shim runs as uid %d, which may not search a directory on the way to %s; %s", denied.euid, p, fix)
-		}
-		return withHint(fmt.Errorf("%s: %w", origin, err), who, skipHint(origin))
+	switch {
+	case errors.As(err, &denied):
+		hints = append(hints, deniedHint(denied, pe.Path))
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errDangling):
+		where := "the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes)"
+		hints = append(hints, "the secret is probably not mounted: compare "+where+" with what the container has (ls -la "+quote(path.Dir(pe.Path))+" in it)")
 	}
-	return withHint(fmt.Errorf("%s: %w", origin, err), skipHint(origin))
+	hints = append(hints, r.notSecretHint(origin, fromDir))
+	return fail(origin+": "+describe(err), hints...)
 }
 
-func skipHint(origin string) string {
-	if strings.Contains(origin, " ") {
+// describe writes a source's error with its path quoted.
+func describe(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("%s %s: %v", pe.Op, quote(pe.Path), pe.Err)
+	}
+	return err.Error()
+}
+
+// deniedHint says why a file cannot be read and what fixes it. Root that may
+// not read has lost CAP_DAC_OVERRIDE (cap_drop: ALL), which SHIM_USER cannot
+// give back.
+func deniedHint(d *deniedError, p string) string {
+	const fix = "run shim as root and set SHIM_USER to read secrets first and then drop privileges"
+	switch {
+	case d.euid == 0:
+		return "shim runs as root without the capability to read other users' files (cap_drop: ALL?): add cap_add: [DAC_OVERRIDE] or make the file readable by uid 0"
+	case d.uid < 0:
+		return fmt.Sprintf("shim runs as uid %d, which may not search a directory on the way to %s; %s", d.euid, quote(p), fix)
+	}
+	return fmt.Sprintf("%s is owned by uid %d gid %d with mode %04o and shim runs as uid %d; %s", quote(p), d.uid, d.gid, d.mode.Perm(), d.euid, fix)
+}
+
+func (r *resolver) notSecretHint(origin string, fromDir bool) string {
+	if fromDir {
 		return "a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR"
 	}
 	return "if " + origin + " holds a path for the program to open itself, add it to SHIM_SKIP"
@@ -310,41 +303,63 @@ func trimNewlines(b []byte) []byte {
 	return b
 }
 
-// importDirs turns each regular file of SHIM_SECRETS_DIR into a variable. A
-// variable already set (from the environment or a *_FILE) wins, as the more
-// specific instruction.
-func (r *resolver) importDirs() error {
+// importDirs turns each file of SHIM_SECRETS_DIR into a variable. Dot names
+// are left out (Kubernetes' ..data link and the timestamped directory behind
+// it); every other entry must be a readable regular file once links are
+// followed, or the start stops: a dangling link is a secret that did not
+// arrive. A variable already set (from the environment or a *_FILE) wins, as
+// the more specific instruction.
+func (r *resolver) importDirs() {
 	owner := map[string]string{} // variable name → the file it comes from
-	for _, dir := range r.s.SecretsDir {
+	seen := map[string]bool{}
+	for _, dir := range r.Secrets.Dir {
+		if dir = path.Clean(dir); seen[dir] {
+			continue
+		}
+		seen[dir] = true
 		files, err := r.src.list(dir)
 		if err != nil {
-			return withHint(fmt.Errorf("SHIM_SECRETS_DIR: %w", err), "SHIM_SECRETS_DIR names directories that must exist; leave a missing one out")
+			r.problem(fail("SHIM_SECRETS_DIR: "+describe(err), "SHIM_SECRETS_DIR names directories that must exist; leave a missing one out"))
+			if r.stopped() {
+				return
+			}
+			continue
 		}
 		for _, file := range files {
+			if strings.HasPrefix(file, ".") {
+				continue
+			}
 			p := path.Join(dir, file)
 			name := variableName(file)
 			if first, ok := owner[name]; ok {
-				return fmt.Errorf("SHIM_SECRETS_DIR: %s and %s both map to %s", first, p, name)
+				r.problem(failf("SHIM_SECRETS_DIR: %s and %s both map to %s", quote(first), quote(p), name))
+				if r.stopped() {
+					return
+				}
+				continue
 			}
 			owner[name] = p
 			if v, _ := r.env.get(name); v != "" {
 				from := "the environment"
 				if r.fromFile[name] {
-					from = name + r.s.Suffix
+					from = name + r.Suffix
 				}
-				r.note("shadowed %s: %s is already set from %s", p, name, from)
+				r.note("shadowed %s: %s is already set from %s", quote(p), name, from)
 				continue
 			}
-			value, err := r.readSecret(name+" from SHIM_SECRETS_DIR", name, p)
+			value, err := r.readSecret(name+" from SHIM_SECRETS_DIR", name, p, true)
 			if err != nil {
-				return err
+				r.problem(err)
+				if r.stopped() {
+					return
+				}
+				continue
 			}
 			r.env.set(name, value)
 			r.fromFile[name] = true
-			r.note("set %s from %s (%d bytes, SHIM_SECRETS_DIR)", name, p, len(value))
+			r.note("set %s from %s (%d bytes, SHIM_SECRETS_DIR)", name, quote(p), len(value))
 		}
 	}
-	return nil
 }
 
 // variableName maps a secret's file name to a variable name the way most
@@ -362,11 +377,64 @@ func variableName(file string) string {
 	}, file)
 }
 
+// assemble sets spec.target from its parts when it is empty and a host is
+// known. An existing value is never touched.
+func (r *resolver) assemble(spec urlSpec, enabled bool) {
+	if v, _ := r.env.get(spec.target); !enabled || v != "" {
+		return
+	}
+	host := r.first(spec.host)
+	if host.value == "" {
+		return
+	}
+	p := urlParts{
+		scheme:   r.first([]string{spec.scheme}),
+		user:     r.first(spec.user),
+		password: r.first(spec.password),
+		host:     host,
+		port:     r.first(spec.port),
+		path:     r.first(spec.path),
+	}
+	if spec.query != "" {
+		p.query = r.first([]string{spec.query})
+	}
+	if p.scheme.value == "" {
+		p.scheme = part{value: spec.defaultScheme, from: spec.scheme}
+	}
+	p.password.secret = true
+	u, shown, err := buildURL(spec, p)
+	if errors.Is(err, errSeveralHosts) {
+		reason := "not assembled: " + host.from + " or the port lists several hosts, which libpq reads itself but a URL cannot give every client"
+		r.skipped[spec.target] = reason
+		r.note("skip %s: %s", spec.target, reason)
+		return
+	}
+	if err != nil {
+		r.problem(withHints(err, "set "+spec.target+" yourself, or "+spec.setting+"=false to leave it unset"))
+		return
+	}
+	r.env.set(spec.target, u)
+	r.fromFile[spec.target] = true // it holds the password: never shown whole
+	how := "assembled"
+	if p.password.value == "" {
+		how += ", no password"
+	}
+	r.note("set %s=%s (%s)", spec.target, shown, how)
+}
+
+func (r *resolver) first(names []string) part {
+	for _, name := range names {
+		if v, _ := r.env.get(name); v != "" {
+			return part{value: v, from: name, secret: r.fromFile[name]}
+		}
+	}
+	return part{from: names[0]}
+}
+
 // require checks SHIM_REQUIRE after everything that can set a variable, and
 // reports every missing name at once, each with what probably went wrong.
-func (r *resolver) require() error {
-	var errs []error
-	for _, name := range r.s.Require {
+func (r *resolver) require() {
+	for _, name := range r.Require {
 		v, ok := r.env.get(name)
 		if v != "" {
 			continue
@@ -375,23 +443,31 @@ func (r *resolver) require() error {
 		if ok {
 			state = "empty"
 		}
-		errs = append(errs, withHint(fmt.Errorf("%s is required (SHIM_REQUIRE) but %s", name, state), r.requireHints(name)...))
+		r.problem(withHints(failf("%s is required (SHIM_REQUIRE) but %s", quote(name), state), r.requireHints(name)...))
 	}
-	return errors.Join(errs...)
 }
 
 func (r *resolver) requireHints(name string) []string {
 	var hints []string
-	if reason, ok := r.skipped[name+r.s.Suffix]; ok {
-		hints = append(hints, fmt.Sprintf("%s%s was not read: %s", name, r.s.Suffix, reason))
+	for _, n := range []string{name + r.Suffix, name} {
+		if reason, ok := r.skipped[n]; ok {
+			hints = append(hints, fmt.Sprintf("%s was not read: %s", n, reason))
+		}
 	}
-	for _, other := range r.env.originalNames {
-		base, ok := strings.CutSuffix(other, r.s.Suffix)
-		if !ok || base == name || base == "" {
+	for _, other := range r.env.currentNames() {
+		base, isFile := strings.CutSuffix(other, r.Suffix)
+		if other == name || isFile && base == name {
 			continue
 		}
-		if d := editDistance(base, name); d <= max(2, len(name)/4) {
-			hints = append(hints, fmt.Sprintf("%s is set; did you mean %s%s?", other, name, r.s.Suffix))
+		close := func(s string) bool {
+			d := editDistance(s, name)
+			return s != "" && d <= max(1, len(name)/4) && 2*d < len(name)
+		}
+		switch {
+		case close(other):
+			hints = append(hints, fmt.Sprintf("did you mean %s, which is set?", other))
+		case isFile && close(base):
+			hints = append(hints, fmt.Sprintf("%s is set; did you mean %s%s?", other, name, r.Suffix))
 		}
 	}
 	return hints
@@ -419,8 +495,19 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// expandArgs applies expandArg to the command and each argument.
-func (r *resolver) expandArgs(args []string) ([]string, error) {
+// setUser gives the command the HOME of SHIM_USER's account and reports who
+// it runs as.
+func (r *resolver) setUser() {
+	if r.user == nil {
+		return
+	}
+	r.env.set("HOME", r.user.home)
+	r.note("run as %s", r.user)
+}
+
+// expandArgs applies expandArg to the command and each argument; nil when
+// one fails.
+func (r *resolver) expandArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, arg := range args {
 		what := "the command"
@@ -429,14 +516,21 @@ func (r *resolver) expandArgs(args []string) ([]string, error) {
 		}
 		expanded, used, err := expandArg(arg, r.env.get)
 		if err != nil {
-			return nil, withHint(fmt.Errorf("%s %q: %w", what, arg, err), argHint(err))
+			r.problem(withHints(fmt.Errorf("%s %q: %w", what, arg, err), r.argHint(err)))
+			out = nil
+			if r.stopped() {
+				return nil
+			}
+			continue
 		}
 		for _, name := range used {
 			r.note("expand %s from %s", name, what)
 		}
-		out[i] = expanded
+		if out != nil {
+			out[i] = expanded
+		}
 	}
-	return out, nil
+	return out
 }
 
 var (
@@ -444,12 +538,16 @@ var (
 	errNested       = errors.New("${ inside a ${...} default is not supported")
 )
 
-func argHint(err error) string {
+func (r *resolver) argHint(err error) string {
 	var unset *unsetError
-	if errors.As(err, &unset) {
-		return fmt.Sprintf("set %s (or %s_FILE), write ${%s:-} to allow an empty value, or $${ for a literal ${", unset.name, unset.name, unset.name)
+	if !errors.As(err, &unset) {
+		return "shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${"
 	}
-	return "shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${"
+	set := "set " + unset.name
+	if fileVar := unset.name + r.Suffix; r.skipReason(fileVar, unset.name, "/") == "" {
+		set += " (or " + fileVar + ")"
+	}
+	return fmt.Sprintf("%s, write ${%s:-} to allow an empty value, or $${ for a literal ${", set, unset.name)
 }
 
 type unsetError struct {
@@ -531,44 +629,21 @@ func validName(name string) bool {
 	return true
 }
 
-// hinted is an error with hint lines; main prints each on its own line.
-type hinted struct {
-	err   error
-	hints []string
-}
-
-func withHint(err error, hints ...string) error {
-	if len(hints) == 0 {
-		return err
-	}
-	return &hinted{err, hints}
-}
-
-func (h *hinted) Error() string {
-	var b strings.Builder
-	b.WriteString(h.err.Error())
-	for _, hint := range h.hints {
-		b.WriteString("\nhint: ")
-		b.WriteString(hint)
-	}
-	return b.String()
-}
-
-func (h *hinted) Unwrap() error { return h.err }
-
 // env is an environment that keeps its order. The first entry of a name wins,
 // as it does for getenv(3) and Go; later duplicates are dropped so the command
 // cannot see a value shim did not.
 type env struct {
-	entries       []string       // "NAME=value", or "" where an entry was removed
-	index         map[string]int // name → its entry
-	originalNames []string       // names as they came in, never changed: safe to walk while the environment changes
+	entries []string       // "NAME=value", or "" where an entry was removed
+	index   map[string]int // name → its entry
+	// The environment as it came in, never changed: what *_FILE expansion
+	// judges, whatever it has already done.
+	names, values []string
 }
 
 func newEnv(environ []string) *env {
 	e := &env{entries: make([]string, 0, len(environ)), index: make(map[string]int, len(environ))}
 	for _, kv := range environ {
-		name, _, ok := strings.Cut(kv, "=")
+		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
 			if kv != "" {
 				e.entries = append(e.entries, kv) // not ours to judge: pass it on
@@ -580,7 +655,8 @@ func newEnv(environ []string) *env {
 		}
 		e.index[name] = len(e.entries)
 		e.entries = append(e.entries, kv)
-		e.originalNames = append(e.originalNames, name)
+		e.names = append(e.names, name)
+		e.values = append(e.values, value)
 	}
 	return e
 }
@@ -611,6 +687,16 @@ func (e *env) rename(from, name, value string) {
 	delete(e.index, from)
 	e.entries[i] = name + "=" + value
 	e.index[name] = i
+}
+
+func (e *env) currentNames() []string {
+	var names []string
+	for _, kv := range e.entries {
+		if name, _, ok := strings.Cut(kv, "="); ok {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 func (e *env) list() []string {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"net/netip"
@@ -8,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,22 +20,36 @@ import (
 // message carries a secret's value.
 const sentinel = "S3NTINEL"
 
+// numericSentinel stands for a secret that can only be digits: a port or a
+// redis database number read from a file.
+const numericSentinel = "31337"
+
 // fakeFiles is a source backed by a map. A few contents stand for files that
-// fail in a particular way.
+// fail in a particular way; reading them follows the same contract as
+// osFiles: at most limit+1 bytes, and with regularOnly, anything but a
+// regular file is refused.
 type fakeFiles map[string]string
 
 const (
-	deniedFile = "\x00denied"
-	dirFile    = "\x00dir"
+	deniedFile   = "\x00denied"
+	dirFile      = "\x00dir"
+	fifoFile     = "\x00fifo"
+	danglingFile = "\x00dangling"
 )
 
-func (f fakeFiles) read(p string, limit int) ([]byte, error) {
+func (f fakeFiles) read(p string, limit int, regularOnly bool) ([]byte, error) {
 	c, ok := f[p]
 	switch {
 	case !ok:
 		return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.ENOENT}
+	case c == danglingFile:
+		return nil, &fs.PathError{Op: "open", Path: p, Err: errDangling}
 	case c == deniedFile:
 		return nil, &deniedError{err: &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}, uid: 1000, gid: 1000, mode: 0o600, euid: 999}
+	case regularOnly && c == dirFile:
+		return nil, &fs.PathError{Op: "open", Path: p, Err: &notRegularError{"a directory"}}
+	case regularOnly && c == fifoFile:
+		return nil, &fs.PathError{Op: "open", Path: p, Err: &notRegularError{"a named pipe"}}
 	case c == dirFile:
 		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
 	case len(c) > limit+1:
@@ -41,13 +58,14 @@ func (f fakeFiles) read(p string, limit int) ([]byte, error) {
 	return []byte(c), nil
 }
 
+// list gives every name in the directory, dot names included, sorted.
 func (f fakeFiles) list(dir string) ([]string, error) {
 	if _, ok := f[dir]; !ok {
 		return nil, &fs.PathError{Op: "open", Path: dir, Err: syscall.ENOENT}
 	}
 	var names []string
 	for p := range f {
-		if path.Dir(p) == dir && p != dir && !strings.HasPrefix(path.Base(p), ".") && f[p] != dirFile {
+		if path.Dir(p) == dir && p != dir {
 			names = append(names, path.Base(p))
 		}
 	}
@@ -56,9 +74,7 @@ func (f fakeFiles) list(dir string) ([]string, error) {
 }
 
 // defaults are the settings with nothing set, as envconfig gives them.
-func defaults() settings {
-	return settings{Suffix: "_FILE", Trim: true, DatabaseURL: true, RedisURL: true, ExpandArgs: true, Report: true}
-}
+func defaults() settings { return defaultSettings() }
 
 type resolveCase struct {
 	name     string
@@ -69,7 +85,19 @@ type resolveCase struct {
 	maxEntry int
 	want     []string // the command's environment; nil when an error is wanted
 	wantArgs []string
-	wantErr  string
+	wantErr  string // every line as printed, without the "shim: " prefix
+	all      bool   // as --check: every problem, not the first
+	// The report (--check, SHIM_VERBOSE), checked when set.
+	wantReport []string
+}
+
+// messages is err as shim prints it, without the prefix of each line.
+func messages(err error) string {
+	lines := errorLines(err)
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "shim: ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 func runResolveCases(t *testing.T, cases []resolveCase) {
@@ -89,13 +117,13 @@ func runResolveCases(t *testing.T, cases []resolveCase) {
 			if args == nil {
 				args = []string{"cmd"}
 			}
-			got, err := resolve(tc.env, args, s, tc.files, limit)
+			got, err := resolve(request{environ: tc.env, args: args, settings: s, maxEntry: limit, report: true, allProblems: tc.all}, tc.files)
 			if tc.wantErr != "" {
 				if err == nil {
 					t.Fatalf("no error; want %q", tc.wantErr)
 				}
-				if err.Error() != tc.wantErr {
-					t.Fatalf("error\n got: %q\nwant: %q", err.Error(), tc.wantErr)
+				if msg := messages(err); msg != tc.wantErr {
+					t.Fatalf("error\n got: %q\nwant: %q", msg, tc.wantErr)
 				}
 				return
 			}
@@ -113,8 +141,15 @@ func runResolveCases(t *testing.T, cases []resolveCase) {
 				t.Errorf("args\n got: %q\nwant: %q", got.args, wantArgs)
 			}
 			assertNoSecret(t, "report", strings.Join(got.report, "\n"))
+			if tc.wantReport != nil && !slices.Equal(got.report, tc.wantReport) {
+				t.Errorf("report\n got: %q\nwant: %q", got.report, tc.wantReport)
+			}
 		})
 	}
+}
+
+func notMountedHint(dir string) string {
+	return "hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + quote(dir) + " in it)"
 }
 
 func assertNoSecret(t *testing.T, what, text string) {
@@ -258,7 +293,7 @@ func TestExpandFiles(t *testing.T) {
 		{
 			name:    "a missing file fails with the variable, the path and a hint",
 			env:     []string{"DB_PASSWORD_FILE=/run/secrets/db"},
-			wantErr: "DB_PASSWORD_FILE: open /run/secrets/db: no such file or directory\nhint: if DB_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+			wantErr: "DB_PASSWORD_FILE: open /run/secrets/db: no such file or directory\n" + notMountedHint("/run/secrets") + "\nhint: if DB_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
 		},
 		{
 			name:  "an unreadable file says who owns it and who shim is",
@@ -288,31 +323,45 @@ func TestExpandFiles(t *testing.T) {
 			want:     []string{"AB=" + strings.Repeat("x", 28)},
 		},
 		{
-			name:     "a trailing newline does not count against the limit",
+			name:     "a trailing newline counts against the limit: the file is judged whole",
 			env:      []string{"AB_FILE=/a"},
-			files:    fakeFiles{"/a": strings.Repeat("x", 28) + "\n"},
+			files:    fakeFiles{"/a": strings.Repeat("x", 27) + "\n"},
 			maxEntry: 32,
-			want:     []string{"AB=" + strings.Repeat("x", 28)},
+			want:     []string{"AB=" + strings.Repeat("x", 27)},
+		},
+		{
+			name:     "a cut that falls in a run of newlines is still too large",
+			env:      []string{"AB_FILE=/a"},
+			files:    fakeFiles{"/a": "x" + strings.Repeat("\n", 100) + "TAIL"},
+			maxEntry: 32,
+			wantErr:  "AB_FILE: /a: too large for one environment variable (the file may be at most 28 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+		},
+		{
+			name:     "a NUL past the limit is still too large",
+			env:      []string{"AB_FILE=/a"},
+			files:    fakeFiles{"/a": strings.Repeat("x", 28) + "\x00"},
+			maxEntry: 32,
+			wantErr:  "AB_FILE: /a: too large for one environment variable (the file may be at most 28 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
 		},
 		{
 			name:     "one byte over the entry limit",
 			env:      []string{"AB_FILE=/a"},
 			files:    fakeFiles{"/a": strings.Repeat("x", 29)},
 			maxEntry: 32,
-			wantErr:  "AB_FILE: /a: too large for one environment variable (AB=value may be at most 31 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+			wantErr:  "AB_FILE: /a: too large for one environment variable (the file may be at most 28 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
 		},
 		{
 			name:     "a huge file is read only up to the limit",
 			env:      []string{"AB_FILE=/dev/zero"},
 			files:    fakeFiles{"/dev/zero": strings.Repeat("\x00", 1<<20)},
 			maxEntry: 32,
-			wantErr:  "AB_FILE: /dev/zero: too large for one environment variable (AB=value may be at most 31 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+			wantErr:  "AB_FILE: /dev/zero: too large for one environment variable (the file may be at most 28 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
 		},
 	})
 }
 
 func TestSecretsDir(t *testing.T) {
-	dir := func(s *settings) { s.SecretsDir = []string{"/run/secrets"} }
+	dir := func(s *settings) { s.Secrets.Dir = []string{"/run/secrets"} }
 	runResolveCases(t, []resolveCase{
 		{
 			name:  "each file becomes a variable named after it",
@@ -337,7 +386,7 @@ func TestSecretsDir(t *testing.T) {
 		{
 			name:    "two directories with one name",
 			files:   fakeFiles{"/run/secrets": dirFile, "/run/secrets/pw": "a", "/etc/secrets": dirFile, "/etc/secrets/pw": "b"},
-			set:     func(s *settings) { s.SecretsDir = []string{"/run/secrets", "/etc/secrets"} },
+			set:     func(s *settings) { s.Secrets.Dir = []string{"/run/secrets", "/etc/secrets"} },
 			wantErr: "SHIM_SECRETS_DIR: /run/secrets/pw and /etc/secrets/pw both map to PW",
 		},
 		{
@@ -453,7 +502,7 @@ func TestDatabaseURL(t *testing.T) {
 		{
 			name: "SHIM_DATABASE_URL=false",
 			env:  base,
-			set:  func(s *settings) { s.DatabaseURL = false },
+			set:  func(s *settings) { s.Database.URL = false },
 			want: base,
 		},
 		{
@@ -493,7 +542,7 @@ func TestDatabaseURL(t *testing.T) {
 		{
 			name:    "bad params",
 			env:     []string{"DATABASE_PARAMS=a=b#frag", "DATABASE_HOST=db"},
-			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10, with %XX escapes)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
 		},
 	})
 }
@@ -536,7 +585,7 @@ func TestRedisURL(t *testing.T) {
 		{
 			name: "SHIM_REDIS_URL=false",
 			env:  []string{"REDIS_HOST=redis"},
-			set:  func(s *settings) { s.RedisURL = false },
+			set:  func(s *settings) { s.Redis.URL = false },
 			want: []string{"REDIS_HOST=redis"},
 		},
 		{
@@ -577,7 +626,7 @@ func TestRequire(t *testing.T) {
 			env:     []string{"POSTGRES_DB_PASSWORD_FILE=/p"},
 			files:   fakeFiles{"/p": "x"},
 			set:     req("POSTGRES_PASSWORD"),
-			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: POSTGRES_DB_PASSWORD_FILE is set; did you mean POSTGRES_PASSWORD_FILE?",
+			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: did you mean POSTGRES_DB_PASSWORD, which is set?",
 		},
 		{
 			name:    "a skipped _FILE says why",
@@ -624,7 +673,7 @@ func TestExpandArgs(t *testing.T) {
 			name:     "SHIM_EXPAND_ARGS=false",
 			env:      env,
 			args:     []string{"cmd", "${UNSET}", "${"},
-			set:      func(s *settings) { s.ExpandArgs = false },
+			set:      func(s *settings) { s.Expand.Args = false },
 			want:     env,
 			wantArgs: []string{"cmd", "${UNSET}", "${"},
 		},
@@ -676,15 +725,15 @@ func TestReport(t *testing.T) {
 	env := []string{"POSTGRES_PASSWORD_FILE=/run/secrets/pg", "POSTGRES_USER_FILE=/run/secrets/user", "SSL_CERT_FILE=/etc/ssl/ca.pem", "DATABASE_HOST=db", "POSTGRES_DB=app"}
 	files := fakeFiles{"/run/secrets/pg": pw + "\n", "/run/secrets/user": sentinel + "-user", "/run/secrets": dirFile, "/run/secrets/postgres_password": "x", "/run/secrets/api_key": sentinel}
 	s := defaults()
-	s.SecretsDir = []string{"/run/secrets"}
-	got, err := resolve(env, []string{"app", "--key=${API_KEY}"}, s, files, 131072)
+	s.Secrets.Dir = []string{"/run/secrets"}
+	got, err := resolve(request{environ: env, args: []string{"app", "--key=${API_KEY}"}, settings: s, maxEntry: 131072, report: true}, files)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantLines := []string{
+		"skip SSL_CERT_FILE: a path other tools read (built-in list)",
 		"set POSTGRES_PASSWORD from /run/secrets/pg (11 bytes)",
 		"set POSTGRES_USER from /run/secrets/user (13 bytes)",
-		"skip SSL_CERT_FILE: a path other tools read (built-in list)",
 		"set API_KEY from /run/secrets/api_key (8 bytes, SHIM_SECRETS_DIR)",
 		"set PG from /run/secrets/pg (11 bytes, SHIM_SECRETS_DIR)",
 		"shadowed /run/secrets/postgres_password: POSTGRES_PASSWORD is already set from POSTGRES_PASSWORD_FILE",
@@ -696,17 +745,6 @@ func TestReport(t *testing.T) {
 		t.Errorf("report\n got: %q\nwant: %q", got.report, wantLines)
 	}
 	assertNoSecret(t, "report", strings.Join(got.report, "\n"))
-}
-
-func TestCheckPatterns(t *testing.T) {
-	if err := checkPatterns("SHIM_SKIP", []string{"A_*", "B?_FILE"}); err != nil {
-		t.Errorf("good patterns: %v", err)
-	}
-	err := checkPatterns("SHIM_SKIP", []string{"A_*", "APP_[_FILE"})
-	want := `SHIM_SKIP: bad pattern "APP_[_FILE": syntax error in pattern`
-	if err == nil || err.Error() != want {
-		t.Errorf("bad pattern: got %v, want %q", err, want)
-	}
 }
 
 func TestEditDistance(t *testing.T) {
@@ -736,28 +774,26 @@ func FuzzExpandFiles(f *testing.F) {
 		s := defaults()
 		s.Trim = trim
 		env := []string{"BEFORE=1", name + "_FILE=/s", "AFTER=2"}
-		got, err := resolve(env, []string{"cmd"}, s, fakeFiles{"/s": secret}, 256)
+		got, err := resolve(request{environ: env, args: []string{"cmd"}, settings: s, maxEntry: 256, report: true}, fakeFiles{"/s": secret})
 		if err != nil {
-			assertNoSecret(t, "error", err.Error())
+			assertNoSecret(t, "error", strings.Join(errorLines(err), "\n"))
 			return
 		}
+		assertNoSecret(t, "report", strings.Join(got.report, "\n"))
 		want := secret
 		if trim {
 			want = strings.TrimRight(want, "\r\n")
 		}
-		if strings.HasSuffix(name, "_") || pathVariables[name+"_FILE"] {
-			want = ""
-		}
-		if want == "" {
+		if strings.HasSuffix(name, "_") || isPathVariable(name+"_FILE") {
 			return
 		}
 		if len(got.env) != 3 || got.env[0] != "BEFORE=1" || got.env[2] != "AFTER=2" || got.env[1] != name+"="+want {
 			t.Fatalf("env %q", got.env)
 		}
-		if strings.ContainsRune(want, 0) || len(name)+len(want)+2 > 256 {
-			t.Fatalf("accepted a value an environment cannot hold")
+		// The whole file, not only what arrives, must fit and hold no NUL.
+		if strings.ContainsRune(secret, 0) || len(name)+len(secret)+2 > 256 {
+			t.Fatalf("accepted a file an environment cannot hold whole")
 		}
-		assertNoSecret(t, "report", strings.Join(got.report, "\n"))
 	})
 }
 
@@ -769,21 +805,23 @@ func FuzzBuildURL(f *testing.F) {
 	f.Add("mysql", "u:x", "", "[2001:db8::1]", "3306", "a/b?c#d", "", false)
 	f.Add("postgres", "u", "p", "/var/run/postgresql", "", "db", "a=b", false)
 	f.Fuzz(func(t *testing.T, scheme, user, password, host, port, path, query string, numeric bool) {
+		spec := databaseURL
+		spec.numericPath = numeric
 		p := urlParts{
 			scheme: part{value: scheme, from: "S"}, user: part{value: user, from: "U"}, password: part{value: password, from: "P", secret: true},
 			host: part{value: host, from: "H"}, port: part{value: port, from: "PORT"}, path: part{value: path, from: "D"}, query: part{value: query, from: "Q"},
-			numericPath: numeric,
 		}
+		// Every part from a file is a secret: marked, none may show.
 		marked := p
-		marked.user.value, marked.password.value, marked.path.value = sentinel+user, sentinel+password, sentinel+path
-		if _, err := buildURL(marked, false); err != nil {
-			assertNoSecret(t, "error", err.Error())
+		for _, pt := range []*part{&marked.scheme, &marked.user, &marked.password, &marked.host, &marked.port, &marked.path, &marked.query} {
+			pt.value, pt.secret = sentinel+pt.value, true
 		}
-		marked.password.value = "PASSWORD-MARK" + password
-		if shown, _ := buildURL(marked, true); strings.Contains(shown, "PASSWORD-MARK") {
-			t.Errorf("masked URL %q shows the password", shown)
+		if _, shown, err := buildURL(spec, marked); err != nil {
+			assertNoSecret(t, "error", strings.Join(errorLines(err), "\n"))
+		} else {
+			assertNoSecret(t, "masked URL", shown)
 		}
-		raw, err := buildURL(p, false)
+		raw, _, err := buildURL(spec, p)
 		if err != nil {
 			return
 		}
@@ -817,6 +855,9 @@ func FuzzBuildURL(f *testing.F) {
 		if !strings.HasPrefix(host, "/") {
 			if q := strings.TrimPrefix(query, "?"); u.RawQuery != q {
 				t.Errorf("query %q, want %q", u.RawQuery, q)
+			}
+			if _, err := url.ParseQuery(u.RawQuery); err != nil {
+				t.Errorf("accepted a query Go cannot parse: %q: %v", u.RawQuery, err)
 			}
 			if port != "" && u.Port() != strings.TrimLeft(port, "0") {
 				t.Errorf("port %q, want %q", u.Port(), port)
@@ -868,11 +909,11 @@ func TestPassthroughProperty(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		env, files := randomEnv(rng)
 		s := defaults()
-		s.DatabaseURL, s.RedisURL = false, false
-		got, err := resolve(env, []string{"cmd"}, s, files, 131072)
+		s.Database.URL, s.Redis.URL = false, false
+		got, err := resolve(request{environ: env, args: []string{"cmd"}, settings: s, maxEntry: 131072}, files)
 		want, wantErr := passthroughModel(env, files)
 		if wantErr != "" {
-			if err == nil || err.Error() != wantErr {
+			if err == nil || messages(err) != wantErr {
 				t.Fatalf("seed %d: env %q: error %v, want %q", seed, env, err, wantErr)
 			}
 			continue
@@ -927,24 +968,28 @@ func passthroughModel(env []string, files fakeFiles) ([]string, string) {
 			}
 		}
 	}
-	expanded := map[string]string{} // NAME_FILE → NAME=content
+	// Conflicts are judged on the environment as it came in, before any
+	// file is read; then the files are read in order.
+	var candidates []string
 	for _, kv := range env {
 		fileVar, p, _ := strings.Cut(kv, "=")
 		name, ok := strings.CutSuffix(fileVar, "_FILE")
-		if !ok || name == "" || first[fileVar] != p || p == "" || !strings.Contains(p, "/") || strings.HasSuffix(name, "_") || pathVariables[fileVar] {
-			continue
-		}
-		if _, done := expanded[fileVar]; done {
+		if !ok || name == "" || first[fileVar] != p || p == "" || !strings.Contains(p, "/") || strings.HasSuffix(name, "_") || isPathVariable(fileVar) || slices.Contains(candidates, fileVar) {
 			continue
 		}
 		if first[name] != "" {
 			return nil, "both " + name + " and " + fileVar + " are set (but are exclusive)"
 		}
+		candidates = append(candidates, fileVar)
+	}
+	expanded := map[string]string{} // NAME_FILE → NAME=content
+	for _, fileVar := range candidates {
+		p := first[fileVar]
 		content, ok := files[p]
 		if !ok {
-			return nil, fileVar + ": open " + p + ": no such file or directory\nhint: if " + fileVar + " holds a path for the program to open itself, add it to SHIM_SKIP"
+			return nil, fileVar + ": open " + quote(p) + ": no such file or directory\n" + notMountedHint(path.Dir(p)) + "\nhint: if " + fileVar + " holds a path for the program to open itself, add it to SHIM_SKIP"
 		}
-		expanded[fileVar] = name + "=" + strings.TrimRight(content, "\r\n")
+		expanded[fileVar] = strings.TrimSuffix(fileVar, "_FILE") + "=" + strings.TrimRight(content, "\r\n")
 	}
 	replaced := map[string]bool{}
 	for fileVar := range expanded {
@@ -969,4 +1014,388 @@ func passthroughModel(env []string, files fakeFiles) ([]string, string) {
 		}
 	}
 	return out, ""
+}
+
+// TestAdversarial holds the variants of defects an adversarial review
+// found: each row is the hostile form of an input, and the invariant it
+// must keep.
+func TestAdversarial(t *testing.T) {
+	secrets := func(s *settings) { s.Secrets.Dir = []string{"/s"} }
+	notSecret := "hint: a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR"
+	runResolveCases(t, []resolveCase{
+		// No value read from a file is ever used as a path.
+		{
+			name:  "a _FILE whose file names another _FILE: the content is not a path",
+			env:   []string{"X_FILE_FILE=/b64", "X_FILE="},
+			files: fakeFiles{"/b64": "/etc/" + sentinel},
+			want:  []string{"X_FILE=/etc/" + sentinel},
+		},
+		{
+			name:  "the same, in the other order",
+			env:   []string{"X_FILE=", "X_FILE_FILE=/b64"},
+			files: fakeFiles{"/b64": "/etc/" + sentinel},
+			want:  []string{"X_FILE=/etc/" + sentinel},
+		},
+		{
+			name:    "a chain where both are paths conflicts, in either order",
+			env:     []string{"X_FILE_FILE=/a", "X_FILE=/b"},
+			files:   fakeFiles{"/a": pw, "/b": pw},
+			wantErr: "both X_FILE and X_FILE_FILE are set (but are exclusive)",
+		},
+		{
+			name:    "the chain the other way round",
+			env:     []string{"X_FILE=/b", "X_FILE_FILE=/a"},
+			files:   fakeFiles{"/a": pw, "/b": pw},
+			wantErr: "both X_FILE and X_FILE_FILE are set (but are exclusive)",
+		},
+		{
+			name:  "a secrets-directory file named like a _FILE is not expanded",
+			env:   []string{},
+			files: fakeFiles{"/s": dirFile, "/s/y_file": "/etc/passwd"},
+			set:   secrets,
+			want:  []string{"Y_FILE=/etc/passwd"},
+		},
+
+		// Every part of a URL whose value came from a file is masked.
+		{
+			name: "URL parts from files are never shown, whatever the part",
+			env: []string{"DATABASE_SCHEME_FILE=/scheme", "DATABASE_USER_FILE=/user", "DATABASE_HOST_FILE=/host", "DATABASE_PORT_FILE=/port",
+				"DATABASE_NAME_FILE=/name", "DATABASE_PARAMS_FILE=/params", "REDIS_SCHEME_FILE=/rscheme", "REDIS_HOST=cache", "REDIS_PORT_FILE=/port", "REDIS_DB_FILE=/db"},
+			files: fakeFiles{"/scheme": "postgres", "/user": "u", "/host": "db", "/port": "5433", "/name": "n", "/params": "sslpassword=x", "/rscheme": "rediss", "/db": "2"},
+			want: []string{"DATABASE_SCHEME=postgres", "DATABASE_USER=u", "DATABASE_HOST=db", "DATABASE_PORT=5433", "DATABASE_NAME=n", "DATABASE_PARAMS=sslpassword=x",
+				"REDIS_SCHEME=rediss", "REDIS_HOST=cache", "REDIS_PORT=5433", "REDIS_DB=2",
+				"DATABASE_URL=postgres://u@db:5433/n?sslpassword=x", "REDIS_URL=rediss://cache:5433/2"},
+			wantReport: []string{"set DATABASE_SCHEME from /scheme (8 bytes)", "set DATABASE_USER from /user (1 bytes)", "set DATABASE_HOST from /host (2 bytes)",
+				"set DATABASE_PORT from /port (4 bytes)", "set DATABASE_NAME from /name (1 bytes)", "set DATABASE_PARAMS from /params (13 bytes)",
+				"set REDIS_SCHEME from /rscheme (6 bytes)", "set REDIS_PORT from /port (4 bytes)", "set REDIS_DB from /db (1 bytes)",
+				"set DATABASE_URL=***://***@***:***/***?*** (assembled, no password)", "set REDIS_URL=***://cache:***/*** (assembled, no password)"},
+		},
+		{
+			name:  "URL parts from a secrets directory are masked too",
+			env:   []string{"PGHOST=db"},
+			files: fakeFiles{"/s": dirFile, "/s/database_params": "sslpassword=x", "/s/pgport": "5433"},
+			set:   secrets,
+			want:  []string{"PGHOST=db", "DATABASE_PARAMS=sslpassword=x", "PGPORT=5433", "DATABASE_URL=postgresql://db:5433?sslpassword=x"},
+			wantReport: []string{"set DATABASE_PARAMS from /s/database_params (13 bytes, SHIM_SECRETS_DIR)", "set PGPORT from /s/pgport (4 bytes, SHIM_SECRETS_DIR)",
+				"set DATABASE_URL=postgresql://db:***?*** (assembled, no password)"},
+		},
+
+		// URLs every client reads alike, or none.
+		{
+			name:    "a redis socket is refused: clients would read it as TCP to localhost",
+			env:     []string{"REDIS_HOST=/run/redis/redis.sock", "REDIS_PASSWORD=" + pw},
+			wantErr: "REDIS_HOST: a unix socket, which a redis URL cannot name for every client\nhint: set REDIS_URL yourself (redis-py and go-redis read unix:///path/to/redis.sock), or SHIM_REDIS_URL=false\nhint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
+		},
+		{
+			name:    "a socket host with host= in DATABASE_PARAMS conflicts",
+			env:     []string{"PGHOST=/var/run/postgresql", "DATABASE_PARAMS=sslmode=disable&host=evil"},
+			wantErr: "DATABASE_PARAMS: sets host, which the socket host already sets\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name:    "a socket host with port= in DATABASE_PARAMS conflicts",
+			env:     []string{"PGHOST=/var/run/postgresql", "DATABASE_PARAMS=port=1"},
+			wantErr: "DATABASE_PARAMS: sets port, which the socket host already sets\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name:    "DATABASE_PARAMS with a bad escape",
+			env:     []string{"PGHOST=db", "DATABASE_PARAMS=application_name=a%zz"},
+			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10, with %XX escapes)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name:    "DATABASE_PARAMS with a bare %",
+			env:     []string{"PGHOST=db", "DATABASE_PARAMS=%"},
+			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10, with %XX escapes)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name:    "DATABASE_PARAMS with an item that is not key=value",
+			env:     []string{"PGHOST=db", "DATABASE_PARAMS=sslmode=require&verbose"},
+			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10, with %XX escapes)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
+		},
+		{
+			name: "DATABASE_PARAMS with valid escapes",
+			env:  []string{"PGHOST=db", "DATABASE_PARAMS=application_name=a%20b&options=-c%20x%3Dy"},
+			want: []string{"PGHOST=db", "DATABASE_PARAMS=application_name=a%20b&options=-c%20x%3Dy", "DATABASE_URL=postgresql://db:5432?application_name=a%20b&options=-c%20x%3Dy"},
+		},
+		{
+			name:       "libpq host lists are left to libpq, with a report line",
+			env:        []string{"PGHOST=db1,db2", "PGPASSWORD=" + pw},
+			want:       []string{"PGHOST=db1,db2", "PGPASSWORD=" + pw},
+			wantReport: []string{"skip DATABASE_URL: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client"},
+		},
+		{
+			name:       "a port list too",
+			env:        []string{"PGHOST=db", "PGPORT=5432,5433"},
+			want:       []string{"PGHOST=db", "PGPORT=5432,5433"},
+			wantReport: []string{"skip DATABASE_URL: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client"},
+		},
+		{
+			name:    "requiring the URL a host list did not assemble says why",
+			env:     []string{"PGHOST=db1,db2"},
+			set:     func(s *settings) { s.Require = []string{"DATABASE_URL"} },
+			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but not set\nhint: DATABASE_URL was not read: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client",
+		},
+
+		// Secrets directories fail closed.
+		{
+			name:    "a dangling link, as a ..data link pointing nowhere",
+			files:   fakeFiles{"/s": dirFile, "/s/pw": danglingFile},
+			set:     secrets,
+			wantErr: "PW from SHIM_SECRETS_DIR: open /s/pw: a symbolic link to a file that does not exist\n" + notMountedHint("/s") + "\n" + notSecret,
+		},
+		{
+			name:    "a FIFO",
+			files:   fakeFiles{"/s": dirFile, "/s/f": fifoFile},
+			set:     secrets,
+			wantErr: "F from SHIM_SECRETS_DIR: open /s/f: not a regular file (a named pipe)\n" + notSecret,
+		},
+		{
+			name:    "a subdirectory",
+			files:   fakeFiles{"/s": dirFile, "/s/sub": dirFile},
+			set:     secrets,
+			wantErr: "SUB from SHIM_SECRETS_DIR: open /s/sub: not a regular file (a directory)\n" + notSecret,
+		},
+		{
+			name:  "dot names are left out, even broken ones",
+			files: fakeFiles{"/s": dirFile, "/s/..data": danglingFile, "/s/..2026_12_01": dirFile, "/s/.hidden": fifoFile, "/s/pw": pw},
+			set:   secrets,
+			want:  []string{"PW=" + pw},
+		},
+		{
+			name:  "the same directory twice is read once",
+			files: fakeFiles{"/s": dirFile, "/s/pw": pw},
+			set:   func(s *settings) { s.Secrets.Dir = []string{"/s", "/s/", "/s/."} },
+			want:  []string{"PW=" + pw},
+		},
+
+		// Names, paths and file names cannot forge a line.
+		{
+			name:    "a newline in a path",
+			env:     []string{"A_FILE=/x\nshim: hint: everything is fine"},
+			wantErr: "A_FILE: open \"/x\\nshim: hint: everything is fine\": no such file or directory\n" + notMountedHint("/") + "\nhint: if A_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
+		},
+		{
+			name:    "a newline in a secrets directory's file name",
+			files:   fakeFiles{"/s": dirFile, "/s/evil\nshim: hint: fine": fifoFile},
+			set:     secrets,
+			wantErr: "EVIL_SHIM__HINT__FINE from SHIM_SECRETS_DIR: open \"/s/evil\\nshim: hint: fine\": not a regular file (a named pipe)\n" + notSecret,
+		},
+		{
+			name:    "a newline in an argument",
+			args:    []string{"cmd", "${X\nshim: ok}"},
+			wantErr: "argument 1 \"${X\\nshim: ok}\": ${X\\nshim: ok} is not ${NAME} or ${NAME:-default}\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
+		},
+		{
+			name:    "a newline in a required name",
+			set:     func(s *settings) { s.Require = []string{"A\nshim: ok"} },
+			wantErr: "\"A\\nshim: ok\" is required (SHIM_REQUIRE) but not set",
+		},
+
+		// Hints speak the configured suffix and suggest only what shim would read.
+		{
+			name:    "the unset-variable hint uses SHIM_SUFFIX",
+			args:    []string{"cmd", "${PW}"},
+			set:     func(s *settings) { s.Suffix = "_SECRET" },
+			wantErr: "argument 1 \"${PW}\": PW is not set\nhint: set PW (or PW_SECRET), write ${PW:-} to allow an empty value, or $${ for a literal ${",
+		},
+		{
+			name:    "no __FILE for ${_}",
+			args:    []string{"cmd", "${_}"},
+			wantErr: "argument 1 \"${_}\": _ is not set\nhint: set _, write ${_:-} to allow an empty value, or $${ for a literal ${",
+		},
+		{
+			name:    "no _FILE that SHIM_SKIP would skip",
+			args:    []string{"cmd", "${PW}"},
+			set:     func(s *settings) { s.Skip = []string{"PW_*"} },
+			wantErr: "argument 1 \"${PW}\": PW is not set\nhint: set PW, write ${PW:-} to allow an empty value, or $${ for a literal ${",
+		},
+		{
+			name:    "no _FILE of a built-in path variable",
+			args:    []string{"cmd", "${SSL_CERT}"},
+			wantErr: "argument 1 \"${SSL_CERT}\": SSL_CERT is not set\nhint: set SSL_CERT, write ${SSL_CERT:-} to allow an empty value, or $${ for a literal ${",
+		},
+
+		// --check goes on after a problem.
+		{
+			name:  "every problem at once",
+			env:   []string{"A_FILE=/a", "B=1", "B_FILE=/b", "PGHOST=db", "PGPORT=x"},
+			set:   func(s *settings) { s.Require = []string{"C"} },
+			all:   true,
+			files: fakeFiles{"/b": "b"},
+			wantErr: "both B and B_FILE are set (but are exclusive)\n" +
+				"A_FILE: open /a: no such file or directory\n" + notMountedHint("/") + "\nhint: if A_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n" +
+				"PGPORT: not a port number (1-65535)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset\n" +
+				"C is required (SHIM_REQUIRE) but not set",
+		},
+	})
+}
+
+// recordingFiles is fakeFiles that remembers every path it was asked for.
+type recordingFiles struct {
+	fakeFiles
+	opened *[]string
+}
+
+func (r recordingFiles) read(p string, limit int, regularOnly bool) ([]byte, error) {
+	*r.opened = append(*r.opened, p)
+	return r.fakeFiles.read(p, limit, regularOnly)
+}
+
+func (r recordingFiles) list(dir string) ([]string, error) {
+	*r.opened = append(*r.opened, dir)
+	return r.fakeFiles.list(dir)
+}
+
+// hostileRun makes a random run of the kinds of input a careless operator
+// or an attacker writes: *_FILE variables and chains, URL parts from files,
+// secrets directories, bad values and files over the limit. Every file's
+// content holds the sentinel and, in case it is taken for a path, looks
+// like one.
+func hostileRun(rng *rand.Rand) ([]string, []string, fakeFiles, settings) {
+	names := []string{"PW", "X", "X_FILE", "DATABASE_PARAMS", "DATABASE_SCHEME", "DATABASE_PORT", "PGHOST", "PGUSER", "POSTGRES_PASSWORD",
+		"REDIS_SCHEME", "REDIS_PORT", "REDIS_HOST", "REDIS_DB", "DATABASE_HOST", "A\nB", "SSL_CERT"}
+	contents := []string{"", "\n", "x", "5432", "redis", "db", "sslmode=require", "a%zz", "/run/x", "a,b", "\x00", "tcp://10.0.0.1:5432", strings.Repeat("y", 300)}
+	files := fakeFiles{"/s": dirFile}
+	// Most contents carry the sentinel and look like a path; some are
+	// valid URL parts as they are (a scheme, a host, a query, and a port or
+	// database number, which can only be digits: the numeric sentinel).
+	content := func() string {
+		end := []string{"", "\n", "\r\n\n", "\x00"}[rng.IntN(4)]
+		switch rng.IntN(3) {
+		case 0:
+			return []string{sentinel, sentinel + "=1", numericSentinel}[rng.IntN(3)] + end
+		}
+		return contents[rng.IntN(len(contents))] + sentinel + "/etc/passwd" + end
+	}
+	var env []string
+	for range 1 + rng.IntN(8) {
+		name := names[rng.IntN(len(names))]
+		p := fmt.Sprintf("/f/%d", rng.IntN(6))
+		switch rng.IntN(5) {
+		case 0:
+			env = append(env, name+"="+contents[rng.IntN(len(contents))])
+		case 1:
+			files["/s/"+strings.ToLower(name)] = content()
+		case 2:
+			env = append(env, name+"_FILE_FILE="+p)
+			files[p] = content()
+		default:
+			env = append(env, name+"_FILE="+p)
+			if rng.IntN(4) > 0 {
+				files[p] = content()
+			}
+		}
+	}
+	s := defaults()
+	if rng.IntN(2) == 0 {
+		s.Secrets.Dir = []string{"/s"}
+	}
+	if rng.IntN(3) == 0 {
+		s.Require = []string{names[rng.IntN(len(names))]}
+	}
+	args := []string{"cmd", "${" + names[rng.IntN(len(names))] + "}", "${PW:-d}"}
+	return env, args, files, s
+}
+
+// TestNoSecretEverShown is the no-leak property over the resolver: across
+// generated hostile runs, with every problem reported as --check does, no
+// report line and no error contains any file's content, and no file is
+// opened whose path came from a file.
+func TestNoSecretEverShown(t *testing.T) {
+	for seed := range uint64(3000) {
+		rng := rand.New(rand.NewPCG(seed, 2))
+		env, args, files, s := hostileRun(rng)
+		var opened []string
+		for _, all := range []bool{true, false} {
+			got, err := resolve(request{environ: env, args: args, settings: s, maxEntry: 256, report: true, allProblems: all}, recordingFiles{files, &opened})
+			out := strings.Join(got.report, "\n")
+			if err != nil {
+				out += "\n" + strings.Join(errorLines(err), "\n")
+			}
+			if strings.Contains(out, sentinel) || strings.Contains(out, numericSentinel) {
+				t.Fatalf("seed %d: env %q: output shows a secret:\n%s", seed, env, out)
+			}
+			for _, p := range opened {
+				if strings.Contains(p, sentinel) {
+					t.Fatalf("seed %d: env %q: opened %q, a path that came from a file", seed, env, p)
+				}
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if strings.ContainsAny(line, "\r\x00") {
+					t.Fatalf("seed %d: a line with a control character: %q", seed, line)
+				}
+			}
+		}
+	}
+}
+
+// TestOrderDoesNotMatter: the environment's order changes only the order of
+// the result, never what is read, set or refused.
+func TestOrderDoesNotMatter(t *testing.T) {
+	for seed := range uint64(2000) {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		env, _, files, s := hostileRun(rng)
+		// With duplicate names the first wins, by design: keep the first.
+		seen := map[string]bool{}
+		env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+			name, _, _ := strings.Cut(kv, "=")
+			dup := seen[name]
+			seen[name] = true
+			return dup
+		})
+		outcome := func(env []string) string {
+			got, err := resolve(request{environ: env, args: []string{"cmd"}, settings: s, maxEntry: 256, allProblems: true}, files)
+			if err != nil {
+				lines := errorLines(err)
+				slices.Sort(lines)
+				return "error " + strings.Join(lines, "\n")
+			}
+			sorted := slices.Clone(got.env)
+			slices.Sort(sorted)
+			return strings.Join(sorted, "\n")
+		}
+		reversed := slices.Clone(env)
+		slices.Reverse(reversed)
+		if a, b := outcome(env), outcome(reversed); a != b {
+			t.Fatalf("seed %d: env %q\nin order:\n%s\nreversed:\n%s", seed, env, a, b)
+		}
+	}
+}
+
+// TestWholeFileOrRefused is the whole-file property over the real reader:
+// for files around the limit, with trailing runs of CR and LF and NULs
+// anywhere, shim passes exactly the file's bytes (trimmed) or refuses it,
+// never a prefix.
+func TestWholeFileOrRefused(t *testing.T) {
+	dir := t.TempDir()
+	const maxEntry = 4096
+	const name = "S"
+	limit := maxEntry - len(name) - 2
+	rng := rand.New(rand.NewPCG(4, 4))
+	for i := range 400 {
+		size := limit - 3 + rng.IntN(7)
+		if i%10 == 0 {
+			size = rng.IntN(3 * limit)
+		}
+		b := []byte(strings.Repeat("s", size))
+		if size > 0 {
+			tail := rng.IntN(size + 1) // a run of newlines that may start before the cut
+			for j := size - tail; j < size; j++ {
+				b[j] = "\r\n"[rng.IntN(2)]
+			}
+			if rng.IntN(4) == 0 {
+				b[rng.IntN(size)] = 0
+			}
+		}
+		p := writeSecret(t, dir, strconv.Itoa(i), string(b), 0o600)
+		got, err := resolve(request{environ: []string{name + "_FILE=" + p}, args: []string{"cmd"}, settings: defaults(), maxEntry: maxEntry}, &osFiles{waiting: func(string) {}})
+		fits := len(b) <= limit && !bytes.Contains(b, []byte{0})
+		switch {
+		case err != nil && fits:
+			t.Fatalf("file %d (%d bytes) refused: %v", i, len(b), err)
+		case err == nil && !fits:
+			t.Fatalf("file %d (%d bytes, NUL %v) accepted as %d bytes", i, len(b), bytes.Contains(b, []byte{0}), len(got.env[0]))
+		case err == nil && got.env[0] != name+"="+strings.TrimRight(string(b), "\r\n"):
+			t.Fatalf("file %d passed altered", i)
+		}
+	}
 }

@@ -1,10 +1,12 @@
 package main
 
-// URL assembly lives apart from resolve.go because it is a small grammar of
-// its own (strict userinfo encoding, IPv6 brackets, socket hosts, ports) with
-// its own fuzz target; like resolve.go it is pure.
+// URL building: a small grammar of its own (strict userinfo encoding, IPv6
+// brackets, socket hosts, ports, queries) with its own fuzz target. Pure,
+// and it knows nothing of the resolver: the parts come in with the name of
+// the variable each came from and whether it is a secret.
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -22,6 +24,7 @@ type urlSpec struct {
 	path            []string
 	query           string // the variable holding a raw query, if any
 	numericPath     bool   // redis' database number
+	socketHost      bool   // a host starting with / is a socket directory (libpq)
 }
 
 var databaseURL = urlSpec{
@@ -35,6 +38,7 @@ var databaseURL = urlSpec{
 	port:          []string{"DATABASE_PORT", "POSTGRES_PORT", "PGPORT"},
 	path:          []string{"DATABASE_NAME", "POSTGRES_DB", "PGDATABASE"},
 	query:         "DATABASE_PARAMS",
+	socketHost:    true,
 }
 
 var redisURL = urlSpec{
@@ -50,8 +54,9 @@ var redisURL = urlSpec{
 	numericPath:   true,
 }
 
-// part is one piece of a URL with the variable it came from; secret parts
-// are shown as *** in the report.
+// part is one piece of a URL with the variable it came from. A secret part
+// (the password, or any part whose value came from a file) is written as
+// *** in the masked form, whatever the part.
 type part struct {
 	value, from string
 	secret      bool
@@ -59,89 +64,54 @@ type part struct {
 
 type urlParts struct {
 	scheme, user, password, host, port, path, query part
-	numericPath                                     bool
 }
 
-// assemble sets spec.target from its parts when it is empty and a host is
-// known. An existing value is never touched.
-func (r *resolver) assemble(spec urlSpec) error {
-	if v, _ := r.env.get(spec.target); v != "" {
-		return nil
+// errSeveralHosts marks a libpq host or port list (db1,db2): valid for libpq,
+// which reads PGHOST itself, but not a URL every client reads alike.
+var errSeveralHosts = errors.New("several hosts")
+
+// buildURL writes scheme://user:password@host:port/path?query, and the same
+// with every secret part masked, for the report. User, password and path
+// are percent-encoded strictly (every byte outside A-Za-z0-9-._~), because
+// libpq, Python's unquote and unquote_plus, Go and WHATWG parsers then all
+// decode the same bytes; Go's url.UserPassword leaves + and = raw, which
+// unquote_plus reads as a space.
+func buildURL(spec urlSpec, p urlParts) (u, masked string, err error) {
+	if strings.Contains(p.host.value, ",") || strings.Contains(p.port.value, ",") {
+		return "", "", errSeveralHosts
 	}
-	host := r.first(spec.host)
-	if host.value == "" {
-		return nil
+	if !validScheme(p.scheme.value) {
+		return "", "", failf("%s: not a URL scheme (a letter, then letters, digits, +, - or .)", p.scheme.from)
 	}
-	p := urlParts{
-		scheme:      r.first([]string{spec.scheme}),
-		user:        r.first(spec.user),
-		password:    r.first(spec.password),
-		host:        host,
-		port:        r.first(spec.port),
-		path:        r.first(spec.path),
-		numericPath: spec.numericPath,
-	}
-	if spec.query != "" {
-		p.query = r.first([]string{spec.query})
-	}
-	if p.scheme.value == "" {
-		p.scheme = part{value: spec.defaultScheme, from: spec.scheme}
-	}
-	p.password.secret = true
-	u, err := buildURL(p, false)
+	host, socket, err := urlHost(spec, p.host)
 	if err != nil {
-		return withHint(err, "set "+spec.target+" yourself, or "+spec.setting+"=false to leave it unset")
+		return "", "", err
 	}
-	shown, _ := buildURL(p, true)
-	r.env.set(spec.target, u)
-	r.fromFile[spec.target] = true // it holds the password: never shown whole
-	r.note("set %s=%s (assembled)", spec.target, shown)
-	return nil
+	port, err := urlPort(p)
+	if err != nil {
+		return "", "", err
+	}
+	if spec.numericPath && p.path.value != "" && !allDigits(p.path.value) {
+		return "", "", failf("%s: not a database number", p.path.from)
+	}
+	query := strings.TrimPrefix(p.query.value, "?")
+	if err := checkQuery(query, p.query.from, socket); err != nil {
+		return "", "", err
+	}
+	p.host.value, p.port.value, p.query.value = host, port, query
+	return writeURL(p, socket, false), writeURL(p, socket, true), nil
 }
 
-func (r *resolver) first(names []string) part {
-	for _, name := range names {
-		if v, _ := r.env.get(name); v != "" {
-			return part{value: v, from: name, secret: r.fromFile[name]}
-		}
-	}
-	return part{from: names[0]}
-}
-
-// buildURL writes scheme://user:password@host:port/path?query. User,
-// password and path are percent-encoded strictly (every byte outside
-// A-Za-z0-9-._~), because libpq, Python's unquote and unquote_plus, Go and
-// WHATWG parsers then all decode the same bytes; Go's url.UserPassword leaves
-// + and = raw, which unquote_plus reads as a space. With masked, secret parts
-// are written as *** for the report.
-func buildURL(p urlParts, masked bool) (string, error) {
+func writeURL(p urlParts, socket, masked bool) string {
 	show := func(pt part, encode func(string) string) string {
 		if masked && pt.secret {
 			return "***"
 		}
 		return encode(pt.value)
 	}
-	if !validScheme(p.scheme.value) {
-		return "", fmt.Errorf("%s: not a URL scheme (a letter, then letters, digits, +, - or .)", p.scheme.from)
-	}
-	host, socket, err := urlHost(p.host)
-	if err != nil {
-		return "", err
-	}
-	port, err := urlPort(p)
-	if err != nil {
-		return "", err
-	}
-	if p.numericPath && p.path.value != "" && !allDigits(p.path.value) {
-		return "", fmt.Errorf("%s: not a database number", p.path.from)
-	}
-	query := strings.TrimPrefix(p.query.value, "?")
-	if strings.ContainsFunc(query, func(c rune) bool { return c <= ' ' || c == '#' || c == 0x7f }) {
-		return "", fmt.Errorf("%s: not a URL query (write it as sslmode=require&connect_timeout=10)", p.query.from)
-	}
-
+	raw := func(s string) string { return s }
 	var b strings.Builder
-	b.WriteString(p.scheme.value)
+	b.WriteString(show(p.scheme, raw))
 	b.WriteString("://")
 	if p.user.value != "" || p.password.value != "" {
 		b.WriteString(show(p.user, strictEscape))
@@ -151,57 +121,57 @@ func buildURL(p urlParts, masked bool) (string, error) {
 		}
 		b.WriteByte('@')
 	}
-	if !socket {
-		if masked && p.host.secret {
-			b.WriteString("***")
-		} else {
-			b.WriteString(host)
-		}
-		if port != "" {
-			b.WriteByte(':')
-			b.WriteString(port)
-		}
-	}
-	if p.path.value != "" {
-		b.WriteByte('/')
-		b.WriteString(show(p.path, strictEscape))
-	}
+	var query []string
 	if socket {
 		// libpq takes a socket directory as the host parameter; in the
 		// authority it would need encodings Go and Python reject.
-		if p.path.value == "" {
-			b.WriteByte('/')
+		query = append(query, "host="+show(p.host, strictEscape))
+		if p.port.value != "" {
+			query = append(query, "port="+show(p.port, raw))
 		}
-		query = strings.Trim("host="+show(p.host, strictEscape)+"&"+query, "&")
-		if port != "" {
-			query += "&port=" + port
+	} else {
+		b.WriteString(show(p.host, raw))
+		if p.port.value != "" {
+			b.WriteByte(':')
+			b.WriteString(show(p.port, raw))
 		}
 	}
-	if query != "" {
+	if p.path.value != "" || socket {
+		b.WriteByte('/')
+		b.WriteString(show(p.path, strictEscape))
+	}
+	if p.query.value != "" {
+		query = append(query, show(p.query, raw))
+	}
+	if len(query) > 0 {
 		b.WriteByte('?')
-		b.WriteString(query)
+		b.WriteString(strings.Join(query, "&"))
 	}
-	return b.String(), nil
+	return b.String()
 }
 
 // urlHost returns the host as it goes into the authority: an IPv6 address in
 // brackets, a name or IPv4 address as is. A value starting with / is a unix
-// socket directory (PGHOST's convention).
-func urlHost(h part) (string, bool, error) {
+// socket directory where the spec allows one.
+func urlHost(spec urlSpec, h part) (string, bool, error) {
 	v := h.value
 	if strings.HasPrefix(v, "/") {
-		return "", true, nil
+		if !spec.socketHost {
+			return "", false, &problem{err: fmt.Errorf("%s: a unix socket, which a %s URL cannot name for every client", h.from, spec.defaultScheme),
+				hints: []string{"set " + spec.target + " yourself (redis-py and go-redis read unix:///path/to/redis.sock), or " + spec.setting + "=false"}}
+		}
+		return v, true, nil
 	}
 	if strings.Contains(v, ":") {
 		addr, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(v, "["), "]"))
 		if err != nil || !addr.Is6() || addr.Zone() != "" {
-			return "", false, withHint(fmt.Errorf("%s: not a host name or IP address", h.from),
-				"give the port in its own variable; an IPv6 address is written without brackets or zone")
+			return "", false, &problem{err: fmt.Errorf("%s: not a host name or IP address", h.from),
+				hints: []string{"give the port in its own variable; an IPv6 address is written without brackets or zone"}}
 		}
 		return "[" + addr.String() + "]", false, nil
 	}
 	if !hostChars(v) {
-		return "", false, fmt.Errorf("%s: not a host name or IP address", h.from)
+		return "", false, failf("%s: not a host name or IP address", h.from)
 	}
 	return v, false, nil
 }
@@ -227,14 +197,51 @@ func urlPort(p urlParts) (string, error) {
 	}
 	n, err := strconv.Atoi(p.port.value)
 	if err != nil || !allDigits(p.port.value) || n < 1 || n > 65535 {
-		err := fmt.Errorf("%s: not a port number (1-65535)", p.port.from)
+		err := failf("%s: not a port number (1-65535)", p.port.from)
 		if strings.HasPrefix(p.port.value, "tcp://") {
-			return "", withHint(err, "Kubernetes sets "+p.port.from+"=tcp://... for a Service of that name; set the port explicitly, or enableServiceLinks: false in the pod spec")
+			return "", withHints(err, "Kubernetes sets "+p.port.from+"=tcp://... for a Service of that name; set the port explicitly, or enableServiceLinks: false in the pod spec")
 		}
 		return "", err
 	}
 	return strconv.Itoa(n), nil
 }
+
+// checkQuery accepts key=value items joined by &, each with valid
+// percent-escapes, as libpq parses them. With a socket host, host and port
+// are shim's to set.
+func checkQuery(query, from string, socket bool) error {
+	if query == "" {
+		return nil
+	}
+	bad := failf("%s: not a URL query (write it as sslmode=require&connect_timeout=10, with %%XX escapes)", from)
+	for _, item := range strings.Split(query, "&") {
+		key, value, ok := strings.Cut(item, "=")
+		if !ok || key == "" || !queryChars(key) || !queryChars(value) {
+			return bad
+		}
+		if socket && (key == "host" || key == "port") {
+			return failf("%s: sets %s, which the socket host already sets", from, key)
+		}
+	}
+	return nil
+}
+
+func queryChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c <= ' ' || c == '#' || c == '&' || c >= 0x7f:
+			return false
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {

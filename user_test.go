@@ -13,6 +13,7 @@ const fixturePasswd = `root:x:0:0:root:/root:/bin/sh
 redis:x:999:999::/data:/usr/sbin/nologin
 app:x:1000:1000:App:/home/app:/bin/sh
 nohome:x:1001:1001:::/bin/sh
+spaced:x:1002:1002::/home/a b:/bin/sh
 broken:x:abc:1:::
 `
 
@@ -23,45 +24,48 @@ extra:x:2000:redis,app
 other:x:2001:app
 `
 
-func TestLookupUser(t *testing.T) {
-	passwd, group := []byte(fixturePasswd), []byte(fixtureGroup)
+func TestParseUser(t *testing.T) {
 	for _, tc := range []struct {
-		spec          string
-		passwd, group []byte
-		want          string
-		wantErr       string
+		spec              string
+		noPasswd, noGroup bool // the file does not exist, as in a FROM scratch image
+		want              string
+		wantErr           string
 	}{
 		{spec: "redis", want: "uid 999 gid 999 groups [999 2000] HOME=/data"},
 		{spec: "999", want: "uid 999 gid 999 groups [999 2000] HOME=/data"},
+		{spec: "0999", want: "uid 999 gid 999 groups [999 2000] HOME=/data"},
 		{spec: "app", want: "uid 1000 gid 1000 groups [1000 2000 2001] HOME=/home/app"},
 		{spec: "redis:extra", want: "uid 999 gid 2000 groups [2000] HOME=/data"},
 		{spec: "redis:5", want: "uid 999 gid 5 groups [5] HOME=/data"},
+		{spec: "redis:05", want: "uid 999 gid 5 groups [5] HOME=/data"},
 		{spec: "1234", want: "uid 1234 gid 1234 groups [1234] HOME=/"},
 		{spec: "1234:5678", want: "uid 1234 gid 5678 groups [5678] HOME=/"},
 		{spec: ":2000", want: "uid 0 gid 2000 groups [2000] HOME=/root"},
 		{spec: "nohome", want: "uid 1001 gid 1001 groups [1001] HOME=/"},
-		{spec: "1234", passwd: []byte{}, group: []byte{}, want: "uid 1234 gid 1234 groups [1234] HOME=/"},
-		{spec: "65534:65534", passwd: nil, group: nil, want: "uid 65534 gid 65534 groups [65534] HOME=/"},
-		{spec: "bogus", wantErr: `SHIM_USER=bogus: no user "bogus" in /etc/passwd`},
-		{spec: "redis:bogus", wantErr: `SHIM_USER=redis:bogus: no group "bogus" in /etc/group`},
-		{spec: "4294967295", wantErr: "SHIM_USER=4294967295: uid out of range (0-4294967294)"},
-		{spec: "1:99999999999999999999", wantErr: "SHIM_USER=1:99999999999999999999: gid out of range (0-4294967294)"},
-		{spec: "redis:", wantErr: "SHIM_USER=redis:: no group after the colon"},
-		{spec: ":", wantErr: "SHIM_USER=:: no group after the colon"},
-		{spec: "-1", wantErr: `SHIM_USER=-1: no user "-1" in /etc/passwd`},
-		{spec: "broken", wantErr: `SHIM_USER=broken: user "broken" has a bad uid in /etc/passwd`},
-		{spec: "redis", passwd: nil, wantErr: `SHIM_USER=redis: no /etc/passwd to look up user "redis" in; use a numeric uid`},
-		{spec: "1:redis", group: nil, wantErr: `SHIM_USER=1:redis: no /etc/group to look up group "redis" in; use a numeric gid`},
+		{spec: "spaced", want: `uid 1002 gid 1002 groups [1002] HOME="/home/a b"`},
+		{spec: "1234", noPasswd: true, noGroup: true, want: "uid 1234 gid 1234 groups [1234] HOME=/"},
+		{spec: "65534:65534", noPasswd: true, noGroup: true, want: "uid 65534 gid 65534 groups [65534] HOME=/"},
+		{spec: "bogus", wantErr: `no user "bogus" in /etc/passwd`},
+		{spec: "bo\ngus", wantErr: `no user "bo\ngus" in /etc/passwd`},
+		{spec: "redis:bogus", wantErr: `no group "bogus" in /etc/group`},
+		{spec: "4294967295", wantErr: "uid out of range (0-4294967294)"},
+		{spec: "1:99999999999999999999", wantErr: "gid out of range (0-4294967294)"},
+		{spec: "redis:", wantErr: "no group after the colon"},
+		{spec: ":", wantErr: "no group after the colon"},
+		{spec: "-1", wantErr: `no user "-1" in /etc/passwd`},
+		{spec: "broken", wantErr: `user "broken" has a bad uid in /etc/passwd`},
+		{spec: "redis", noPasswd: true, wantErr: `no /etc/passwd to look up user "redis" in; use a numeric uid`},
+		{spec: "1:redis", noGroup: true, wantErr: `no /etc/group to look up group "redis" in; use a numeric gid`},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
-			p, g := passwd, group
-			if tc.passwd != nil || strings.Contains(tc.wantErr, "no /etc/passwd") || tc.spec == "65534:65534" {
-				p = tc.passwd
+			passwd, group := []byte(fixturePasswd), []byte(fixtureGroup)
+			if tc.noPasswd {
+				passwd = nil
 			}
-			if tc.group != nil || strings.Contains(tc.wantErr, "no /etc/group") || tc.spec == "65534:65534" {
-				g = tc.group
+			if tc.noGroup {
+				group = nil
 			}
-			c, err := lookupUser(tc.spec, p, g, 0)
+			c, err := parseUser(tc.spec, passwd, group, 0)
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Fatalf("got %v, want error %q", err, tc.wantErr)
@@ -75,11 +79,40 @@ func TestLookupUser(t *testing.T) {
 	}
 }
 
-// requireRoot skips tests that change credentials; CI runs as root.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
+// TestCheckSwitch: the switch is refused before any secret is read when the
+// process cannot make it, groups included.
+func TestCheckSwitch(t *testing.T) {
+	const allCaps = 1<<41 - 1
+	nobody := credentials{uid: 65534, gid: 65534, groups: []uint32{65534}}
+	root := credentials{uid: 0, gid: 0, groups: []uint32{0}}
+	notRoot := "operation not permitted (running as uid 65534)\nhint: shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges"
+	for _, tc := range []struct {
+		name    string
+		to      credentials
+		from    process
+		wantErr string
+	}{
+		{name: "root to nobody", to: nobody, from: process{capEff: allCaps, capsKnown: true}},
+		{name: "root to root with extra groups", to: root, from: process{groups: []uint32{0, 4, 27}, capEff: allCaps, capsKnown: true}},
+		{name: "root without /proc", to: nobody, from: process{}},
+		{name: "already nobody", to: nobody, from: process{uid: 65534, euid: 65534, gid: 65534, egid: 65534, groups: []uint32{65534}}},
+		{name: "nobody with root's group", to: nobody, from: process{uid: 65534, euid: 65534, gid: 65534, egid: 65534, groups: []uint32{0, 4}}, wantErr: notRoot},
+		{name: "nobody to root", to: root, from: process{uid: 65534, euid: 65534, gid: 65534, egid: 65534}, wantErr: notRoot},
+		{name: "root without SETUID and SETGID", to: nobody, from: process{capEff: allCaps &^ (1<<capSetuid | 1<<capSetgid), capsKnown: true},
+			wantErr: "shim runs as root without CAP_SETGID and CAP_SETUID, which the switch needs\nhint: the container drops it (cap_drop: ALL?): add cap_add: [SETGID, SETUID] to the service, or run the container as the user and leave SHIM_USER unset"},
+		{name: "root without SETGID, groups only", to: root, from: process{groups: []uint32{0, 4}, capEff: allCaps &^ (1 << capSetgid), capsKnown: true},
+			wantErr: "shim runs as root without CAP_SETGID, which the switch needs\nhint: the container drops it (cap_drop: ALL?): add cap_add: [SETGID] to the service, or run the container as the user and leave SHIM_USER unset"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkSwitch(tc.to, tc.from)
+			got := ""
+			if err != nil {
+				got = messages(err)
+			}
+			if got != tc.wantErr {
+				t.Errorf("got %q, want %q", got, tc.wantErr)
+			}
+		})
 	}
 }
 
@@ -137,6 +170,9 @@ func TestUserReadsAsRootThenDrops(t *testing.T) {
 // files: a FROM scratch image without the image.
 func chroot(t *testing.T, passwd, group string) string {
 	t.Helper()
+	if kind, loader := programKind(shimPath); kind != "ELF" || loader != "" {
+		t.Skip("the test binary is not static (built with -race?), so it cannot run in an empty root")
+	}
 	root := t.TempDir()
 	for _, bin := range []string{shimPath, probePath} {
 		data, err := os.ReadFile(bin)
@@ -216,9 +252,16 @@ func TestUserNeedsRoot(t *testing.T) {
 		t.Errorf("exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, want)
 	}
 
-	same := run{uid: 65534, args: []string{"probe"}, env: []string{"SHIM_USER=65534:65534"}}.do(t)
+	same := run{uid: 65534, groups: []uint32{65534}, args: []string{"probe"}, env: []string{"SHIM_USER=65534:65534"}}.do(t)
 	if same.code != 0 || parseProbe(t, same.stdout).uid != 65534 {
 		t.Errorf("already the requested user: exit %d, stderr %q", same.code, same.stderr)
+	}
+	// Root's group 0 among the groups is more than SHIM_USER asks for.
+	extra := run{uid: 65534, groups: []uint32{0, 4}, args: []string{"probe"}, env: []string{"SHIM_USER=65534:65534"}}.do(t)
+	want = "shim: SHIM_USER=65534:65534: operation not permitted (running as uid 65534)\n" +
+		"shim: hint: shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges\n"
+	if extra.code != 125 || extra.stderr != want {
+		t.Errorf("with root's group: exit %d, stderr\n got: %q\nwant: %q", extra.code, extra.stderr, want)
 	}
 
 	denied := run{uid: 65534, args: []string{"probe"}, env: []string{"REDIS_PASSWORD_FILE=" + secret}}.do(t)
@@ -268,13 +311,10 @@ func TestSetuidRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, uid := range []int{0, 65534} {
-			r := run{uid: uid, args: []string{"probe"}}
-			cmd := r.cmd()
-			cmd.Path = bin
-			out, err := cmd.CombinedOutput()
+			res := run{uid: uid, path: bin, args: []string{"probe"}}.do(t)
 			want := "shim: refusing to run setuid or setgid; remove the bits with chmod u-s,g-s\n"
-			if err == nil || cmd.ProcessState.ExitCode() != 125 || string(out) != want {
-				t.Errorf("mode %v as uid %d: %v, output %q", mode, uid, err, out)
+			if res.code != 125 || res.stderr != want {
+				t.Errorf("mode %v as uid %d: exit %d, stderr %q", mode, uid, res.code, res.stderr)
 			}
 		}
 	}
