@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // The bad-input catalogue: one row per input that needs a real process to

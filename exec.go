@@ -11,20 +11,15 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 const (
-	defaultPath    = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	pointerSize    = strconv.IntSize / 8
-	kernelStackCap = 8 << 20 // _STK_LIM
+	defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	pointerSize = strconv.IntSize / 8
 )
 
 // command is the program shim becomes, built once and used alike by --check
@@ -93,23 +88,6 @@ func lookPath(file, pathList string) (string, error) {
 		return denied, nil
 	}
 	return "", errors.New("not found in PATH")
-}
-
-// maxEntry is the kernel's limit on one argument or NAME=value string,
-// counting its NUL: MAX_ARG_STRLEN, 32 pages.
-func maxEntry() int {
-	return 32 * unix.Getpagesize()
-}
-
-// argMax is the room execve gives argv and envp together: a quarter of the
-// stack limit, at most 3/4 of _STK_LIM and at least 32 pages (fs/exec.c).
-func argMax() int {
-	limit := kernelStackCap / 4 * 3
-	var rl unix.Rlimit
-	if unix.Getrlimit(unix.RLIMIT_STACK, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
-		limit = int(min(rl.Cur/4, uint64(limit)))
-	}
-	return max(limit, 32*unix.Getpagesize())
 }
 
 // checkSize names what execve would reject with a bare E2BIG: one string
@@ -292,29 +270,4 @@ func elfInterpreter(fd int, head []byte) string {
 		return ""
 	}
 	return ""
-}
-
-func noexecMount(path string) bool {
-	var fs unix.Statfs_t
-	return unix.Statfs(path, &fs) == nil && fs.Flags&unix.ST_NOEXEC != 0
-}
-
-// onlyThisThreadTakes locks the calling goroutine to its thread and blocks
-// sigs in every other thread of the process, so that a signal either
-// reaches this thread's handler before execve or stays pending across it.
-// Go offers this only without cgo, which shim is built without; with cgo
-// it does nothing.
-func onlyThisThreadTakes(sigs []os.Signal) {
-	runtime.LockOSThread()
-	var set unix.Sigset_t
-	bits := uint(unsafe.Sizeof(set.Val[0])) * 8
-	for _, sig := range sigs {
-		n := uint(sig.(syscall.Signal)) - 1
-		set.Val[n/bits] |= 1 << (n % bits)
-	}
-	const kernelSigsetSize = 8 // _NSIG / 8
-	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, kernelSigsetSize, 0, 0); errno != 0 {
-		return
-	}
-	unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
 }

@@ -40,7 +40,7 @@ func (o *osFiles) read(path string, limit int, regularOnly bool) ([]byte, error)
 			return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
 		}
 		if st.Mode&unix.S_IFMT != unix.S_IFREG {
-			return nil, &fs.PathError{Op: "open", Path: path, Err: notRegular(st.Mode)}
+			return nil, &fs.PathError{Op: "open", Path: path, Err: notRegular(uint32(st.Mode))}
 		}
 	}
 	// Most secrets are a few dozen bytes: start small and grow towards the

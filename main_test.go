@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // End-to-end tests of the real binary. The test binary is the binary: run
@@ -23,6 +25,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/kelseyhightower/envconfig"
 	"golang.org/x/sys/unix"
@@ -134,9 +137,10 @@ func launch(args []string) {
 	}
 	runtime.LockOSThread()
 	var set unix.Sigset_t
+	bits := uint(unsafe.Sizeof(set.Val[0])) * 8
 	for _, sig := range signals(args[0]) {
 		n := uint(sig.(syscall.Signal)) - 1
-		set.Val[n/(8*unix.SizeofPtr)] |= 1 << (n % (8 * unix.SizeofPtr))
+		set.Val[n/bits] |= 1 << (n % bits)
 	}
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
 		panic(err)
@@ -271,19 +275,6 @@ func (p probeReport) get(name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// writeSecret writes a file in dir and returns its path.
-func writeSecret(t *testing.T, dir, name, content string, mode os.FileMode) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // requireRoot skips tests that change credentials; CI runs as root.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"net/url"
+	"os"
 	"path"
 	"slices"
 	"sort"
@@ -1398,4 +1399,17 @@ func TestWholeFileOrRefused(t *testing.T) {
 			t.Fatalf("file %d passed altered", i)
 		}
 	}
+}
+
+// writeSecret writes a file in dir and returns its path.
+func writeSecret(t *testing.T, dir, name, content string, mode os.FileMode) string {
+	t.Helper()
+	p := path.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

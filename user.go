@@ -44,6 +44,9 @@ func (c credentials) String() string {
 // lookupUser is everything SHIM_USER needs before a secret is read: the
 // account files, the spec, and whether this process can make the switch.
 func lookupUser(spec string) (credentials, error) {
+	if !userSwitch {
+		return credentials{}, errors.New("switching users is supported on Linux only")
+	}
 	passwd, err := readAccountFile(passwdPath)
 	if err != nil {
 		return credentials{}, err
