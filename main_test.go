@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -702,5 +703,71 @@ func TestSignalAsPID1(t *testing.T) {
 	want := "shim: stopped by SIGTERM while reading " + fifo + "\n"
 	if code := cmd.ProcessState.ExitCode(); code != 143 || stderr.String() != want {
 		t.Errorf("exit %d, stderr %q; want 143, %q", code, stderr.String(), want)
+	}
+}
+
+// TestSettingsErrors: a SHIM_* setting that is wrong, or present but empty
+// where empty would fail open, stops the start with a message naming it.
+func TestSettingsErrors(t *testing.T) {
+	for _, tc := range []struct{ env, want string }{
+		{"SHIM_TRIM=maybe", `SHIM_TRIM=maybe: not a boolean (use true or false)`},
+		{"SHIM_VERBOSE=", `SHIM_VERBOSE="": not a boolean (use true or false)`},
+		{"SHIM_DATABASE_URL=yes", `SHIM_DATABASE_URL=yes: not a boolean (use true or false)`},
+		{"SHIM_SKIP=A,[B", `SHIM_SKIP: bad pattern [B: syntax error in pattern`},
+		{"SHIM_ONLY=A_[FILE", `SHIM_ONLY: bad pattern A_[FILE: syntax error in pattern`},
+		{"SHIM_SUFFIX=", `SHIM_SUFFIX is empty; it names the suffix of variables to expand, _FILE by default`},
+		{"SHIM_ONLY=,", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
+		{"SHIM_ONLY= ", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
+		{"SHIM_ONLY=", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			name, value, _ := strings.Cut(tc.env, "=")
+			t.Setenv(name, value)
+			_, err := loadSettings(os.Environ())
+			if err == nil || messages(err) != tc.want {
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestNoSecretInAnyOutput is the no-leak property over the real binary:
+// generated hostile runs, each with --check, with SHIM_VERBOSE and as a
+// plain run, and no output of shim's holds any file's content.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	for seed := range uint64(60) {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		env, args, files, s := hostileRun(rng)
+		dir := t.TempDir()
+		root := strings.NewReplacer("/f/", dir+"/f/", "/s", dir+"/s")
+		os.MkdirAll(dir+"/f", 0o755)
+		os.MkdirAll(dir+"/s", 0o755)
+		for p, content := range files {
+			if content != dirFile {
+				os.WriteFile(root.Replace(p), []byte(content), 0o600)
+			}
+		}
+		for i := range env {
+			env[i] = root.Replace(env[i])
+		}
+		env = slices.DeleteFunc(env, func(kv string) bool { return strings.Contains(kv, "\x00") }) // no environment holds one
+		if len(s.Secrets.Dir) > 0 {
+			env = append(env, "SHIM_SECRETS_DIR="+dir+"/s")
+		}
+		// Hosts, and a port and a database number from files at the end, so
+		// that URL parts from files reach a URL in most runs.
+		os.WriteFile(dir+"/port", []byte(numericSentinel+"\n"), 0o600)
+		env = append(env, "PGHOST=db", "REDIS_HOST=cache", "PGPORT_FILE="+dir+"/port", "REDIS_DB_FILE="+dir+"/port")
+		if len(s.Require) > 0 {
+			env = append(env, "SHIM_REQUIRE="+strings.ReplaceAll(s.Require[0], "\n", ""))
+		}
+		for _, mode := range [][]string{{"--check"}, {}} {
+			for _, verbose := range []string{"SHIM_VERBOSE=true", "SHIM_VERBOSE=false"} {
+				res := run{args: append(slices.Clone(mode), append([]string{"/nonexistent/cmd"}, args[1:]...)...), env: append(slices.Clone(env), verbose)}.do(t)
+				if out := res.stdout + res.stderr; strings.Contains(out, numericSentinel) {
+					t.Fatalf("seed %d: output shows a secret:\n%s", seed, out)
+				}
+			}
+		}
 	}
 }

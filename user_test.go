@@ -5,7 +5,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -360,5 +362,125 @@ func TestKubernetesSecretVolume(t *testing.T) {
 		"exec " + probePath + "\n"
 	if check.stdout != wantReport {
 		t.Errorf("--check\n got: %q\nwant: %q", check.stdout, wantReport)
+	}
+}
+
+// TestCredentialsExactly: the command runs with exactly the credentials
+// --check reports (uid, gid and groups, real, effective and saved, and no
+// capability left after a drop), for every SHIM_USER form and from every
+// start; a switch that cannot be made exactly stops with 125 instead.
+func TestCredentialsExactly(t *testing.T) {
+	requireRoot(t)
+	gid, _ := nobody(t)
+	type start struct {
+		name   string
+		uid    int
+		groups []uint32
+	}
+	starts := []start{
+		{"root", 0, []uint32{0}},
+		{"root with extra groups", 0, []uint32{0, 4, 6, 27}},
+		{"nobody with root's groups", 65534, []uint32{0, 4}},
+		{"nobody alone", 65534, []uint32{65534}},
+	}
+	specs := []string{"65534", "nobody", "65534:65534", "nobody:" + gid, "0", "00", "root", "0:0", ":65534", "1234:5678"}
+	statusField := func(status, name string) string {
+		for _, line := range strings.Split(status, "\n") {
+			if v, ok := strings.CutPrefix(line, name+":\t"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return "?"
+	}
+	ownCaps := statusField(readStatus(t), "CapEff")
+	for _, from := range starts {
+		for _, spec := range specs {
+			t.Run(from.name+"/"+spec, func(t *testing.T) {
+				env := []string{"SHIM_USER=" + spec}
+				check := run{uid: from.uid, groups: from.groups, args: []string{"--check", "/bin/cat", "/proc/self/status"}, env: env}.do(t)
+				res := run{uid: from.uid, groups: from.groups, args: []string{"/bin/cat", "/proc/self/status"}, env: env}.do(t)
+				if check.code != 0 {
+					if check.code != 125 || res.code != 125 || res.stdout != "" {
+						t.Fatalf("--check exit %d (%q), run exit %d: a refused switch must stop the run with 125", check.code, check.stderr, res.code)
+					}
+					return
+				}
+				var uid, gid int
+				var groups string
+				for _, line := range strings.Split(check.stdout, "\n") {
+					if rest, ok := strings.CutPrefix(line, "run as "); ok {
+						fmt.Sscanf(rest, "uid %d gid %d groups [", &uid, &gid)
+						groups = rest[strings.Index(rest, "[")+1 : strings.Index(rest, "]")]
+					}
+				}
+				if res.code != 0 {
+					t.Fatalf("--check passed, the run exit %d, stderr %q", res.code, res.stderr)
+				}
+				want := fmt.Sprintf("%d\t%d\t%d\t%d", uid, uid, uid, uid)
+				if got := statusField(res.stdout, "Uid"); got != want {
+					t.Errorf("Uid %q, reported %q", got, want)
+				}
+				if got, want := statusField(res.stdout, "Gid"), fmt.Sprintf("%d\t%d\t%d\t%d", gid, gid, gid, gid); got != want {
+					t.Errorf("Gid %q, reported %q", got, want)
+				}
+				gotGroups := strings.Fields(statusField(res.stdout, "Groups"))
+				wantGroups := strings.Fields(groups)
+				slices.Sort(gotGroups)
+				slices.Sort(wantGroups)
+				if !slices.Equal(gotGroups, wantGroups) {
+					t.Errorf("Groups %q, reported %q", gotGroups, wantGroups)
+				}
+				wantCaps := "0000000000000000"
+				if uid == 0 {
+					wantCaps = ownCaps
+				}
+				if got := statusField(res.stdout, "CapEff"); got != wantCaps {
+					t.Errorf("CapEff %s, want %s", got, wantCaps)
+				}
+			})
+		}
+	}
+}
+
+func readStatus(t *testing.T) string {
+	t.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip(err)
+	}
+	return string(status)
+}
+
+// TestWithoutCapabilities: root with capabilities dropped, as with Compose's
+// cap_drop: ALL, is told which cap_add the switch or the read needs, before
+// any secret is read.
+func TestWithoutCapabilities(t *testing.T) {
+	requireRoot(t)
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("no setpriv")
+	}
+	dir := openTempDir(t)
+	secret := writeSecret(t, dir, "pw", sentinel, 0o600)
+	os.Chown(secret, 1000, 1000)
+	for _, tc := range []struct {
+		name, drop string
+		env        []string
+		want       string
+	}{
+		{name: "no SETUID and SETGID", drop: "-setuid,-setgid", env: []string{"SHIM_USER=65534", "PW_FILE=" + dir + "/missing"},
+			want: "shim: SHIM_USER=65534: shim runs as root without CAP_SETGID and CAP_SETUID, which the switch needs\n" +
+				"shim: hint: the container drops it (cap_drop: ALL?): add cap_add: [SETGID, SETUID] to the service, or run the container as the user and leave SHIM_USER unset\n"},
+		{name: "no DAC_OVERRIDE", drop: "-dac_override,-dac_read_search", env: []string{"PW_FILE=" + secret},
+			want: "shim: PW_FILE: open " + secret + ": permission denied\n" +
+				"shim: hint: shim runs as root without the capability to read other users' files (cap_drop: ALL?): add cap_add: [DAC_OVERRIDE] or make the file readable by uid 0\n" +
+				"shim: hint: if PW_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := run{path: setpriv, args: []string{"--bounding-set=" + tc.drop, "--inh-caps=-all", shimPath, "probe"}, env: tc.env}.do(t)
+			if res.code != 125 || res.stderr != tc.want {
+				t.Errorf("exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, tc.want)
+			}
+		})
 	}
 }
