@@ -278,6 +278,15 @@ func (p probeReport) get(name string) (string, bool) {
 	return "", false
 }
 
+// requireStatic skips tests that need the binary as shim ships: static,
+// without the race detector's runtime.
+func requireStatic(t *testing.T) {
+	t.Helper()
+	if kind, loader := programKind(shimPath); kind != "ELF" || loader != "" {
+		t.Skip("the test binary is not static (built with -race?)")
+	}
+}
+
 // requireRoot skips tests that change credentials; CI runs as root.
 func requireRoot(t *testing.T) {
 	t.Helper()
@@ -768,6 +777,97 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 					t.Fatalf("seed %d: output shows a secret:\n%s", seed, out)
 				}
 			}
+		}
+	}
+}
+
+// TestSignalDuringStartAsPID1 pins what Go's runtime leaves to a PID 1: a
+// SIGTERM in the first microseconds after execve, before the runtime has a
+// handler, is dropped by the kernel, as for any init without one; one that
+// comes while the runtime starts, before shim's first line, gets Go's own
+// handling, which as PID 1 ends in exit status 2 with no message; later,
+// shim stops with 143 and says so. The outcomes are logged; whatever comes,
+// the command has not started when shim ends. (A signal that reaches
+// unshare's child before it execs shim is counted apart.)
+func TestSignalDuringStartAsPID1(t *testing.T) {
+	requireRoot(t)
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare")
+	}
+	dir := t.TempDir()
+	fifo, marker := filepath.Join(dir, "fifo"), filepath.Join(dir, "ran")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	outcomes := map[string]int{}
+	for i := range 24 {
+		cmd := exec.Command(unshare, "--pid", "--fork", shimPath, "probe", "touch", marker)
+		cmd.Env = []string{"PATH=" + binDir, "S_FILE=" + fifo}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		child := 0
+		for deadline := time.Now().Add(2 * time.Second); child == 0 && time.Now().Before(deadline); {
+			children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+			fmt.Sscan(string(children), &child)
+		}
+		if child == 0 {
+			cmd.Process.Kill()
+			t.Fatal("unshare started no child")
+		}
+		// Signal shim itself, once unshare's child has become it.
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+			if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", child)); exe == shimPath {
+				break
+			}
+		}
+		time.Sleep(time.Duration(i%8) * 2 * time.Millisecond)
+		syscall.Kill(child, syscall.SIGTERM)
+		timer := time.AfterFunc(300*time.Millisecond, func() { syscall.Kill(child, syscall.SIGKILL) })
+		cmd.Wait()
+		timer.Stop()
+		code := cmd.ProcessState.ExitCode()
+		switch {
+		case code == 2 && stderr.Len() == 0:
+			outcomes["exit 2 from the runtime, no message"]++
+		case code == 143 && strings.HasPrefix(stderr.String(), "shim: stopped by SIGTERM"):
+			outcomes["143 from shim"]++
+		case code == 137 || code == -1:
+			outcomes["dropped by the kernel: no handler yet"]++
+		case strings.HasPrefix(stderr.String(), "unshare: "):
+			outcomes["unshare's child took it"]++
+		default:
+			t.Fatalf("try %d: exit %d, stderr %q", i, code, stderr.String())
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("try %d: the command started", i)
+		}
+	}
+	t.Logf("outcomes: %v", outcomes)
+}
+
+// TestAddressSpaceLimit pins a floor of Go's runtime: it reserves address
+// space at start (about 700 MB on amd64, mostly PROT_NONE), so under a lower
+// RLIMIT_AS it dies with status 2 before shim's first line. Above the floor
+// shim runs as usual.
+func TestAddressSpaceLimit(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the floor is measured on amd64")
+	}
+	requireStatic(t)
+	for _, tc := range []struct {
+		kib  int
+		want int
+	}{{300000, 2}, {1 << 20, 0}} {
+		cmd := exec.Command("/bin/sh", "-c", fmt.Sprintf("ulimit -v %d && exec %s /bin/true", tc.kib, shimPath))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		cmd.Run()
+		if code := cmd.ProcessState.ExitCode(); code != tc.want {
+			t.Errorf("ulimit -v %d: exit %d, want %d; stderr %q", tc.kib, code, tc.want, stderr.String())
 		}
 	}
 }

@@ -174,9 +174,7 @@ func TestUserReadsAsRootThenDrops(t *testing.T) {
 // files: a FROM scratch image without the image.
 func chroot(t *testing.T, passwd, group string) string {
 	t.Helper()
-	if kind, loader := programKind(shimPath); kind != "ELF" || loader != "" {
-		t.Skip("the test binary is not static (built with -race?), so it cannot run in an empty root")
-	}
+	requireStatic(t)
 	root := t.TempDir()
 	for _, bin := range []string{shimPath, probePath} {
 		data, err := os.ReadFile(bin)
