@@ -160,7 +160,8 @@ type run struct {
 	groups []uint32 // supplementary groups to start with, when set; needs root
 	chroot string   // run in this root, where shim is /shim
 	signal syscall.Signal
-	path   string // the program to start instead of shim: launch, say
+	path   string   // the program to start instead of shim: launch, say
+	stdout *os.File // instead of a pipe the run's stdout is read from
 }
 
 type result struct {
@@ -196,7 +197,11 @@ func (r run) do(t *testing.T) result {
 	// opens /dev/null, which a scratch root does not have.
 	stdin, _ := os.Open(os.DevNull)
 	defer stdin.Close()
-	proc, err := os.StartProcess(path, append([]string{filepath.Base(path)}, r.args...), &os.ProcAttr{Env: env, Sys: sys, Files: []*os.File{stdin, outW, errW}})
+	out := outW
+	if r.stdout != nil {
+		out = r.stdout
+	}
+	proc, err := os.StartProcess(path, append([]string{filepath.Base(path)}, r.args...), &os.ProcAttr{Env: env, Sys: sys, Files: []*os.File{stdin, out, errW}})
 	outW.Close()
 	errW.Close()
 	if err != nil {
@@ -477,15 +482,10 @@ func TestOutputThatCannotBeWritten(t *testing.T) {
 	}
 	defer full.Close()
 	for _, args := range [][]string{{"--help"}, {"--version"}, {"--check", "probe"}} {
-		cmd := exec.Command(shimPath, args...)
-		cmd.Env = []string{"PATH=" + binDir}
-		cmd.Stdout = full
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		cmd.Run()
+		res := run{args: args, stdout: full}.do(t)
 		want := "shim: writing the output: write /dev/stdout: no space left on device\n"
-		if code := cmd.ProcessState.ExitCode(); code != 125 || stderr.String() != want {
-			t.Errorf("shim %s >/dev/full: exit %d, stderr %q; want 125, %q", strings.Join(args, " "), code, stderr.String(), want)
+		if res.code != 125 || res.stderr != want {
+			t.Errorf("shim %s >/dev/full: exit %d, stderr %q; want 125, %q", strings.Join(args, " "), res.code, res.stderr, want)
 		}
 	}
 }
@@ -862,12 +862,9 @@ func TestAddressSpaceLimit(t *testing.T) {
 		kib  int
 		want int
 	}{{300000, 2}, {1 << 20, 0}} {
-		cmd := exec.Command("/bin/sh", "-c", fmt.Sprintf("ulimit -v %d && exec %s /bin/true", tc.kib, shimPath))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		cmd.Run()
-		if code := cmd.ProcessState.ExitCode(); code != tc.want {
-			t.Errorf("ulimit -v %d: exit %d, want %d; stderr %q", tc.kib, code, tc.want, stderr.String())
+		res := run{path: "/bin/sh", args: []string{"-c", fmt.Sprintf("ulimit -v %d && exec %s /bin/true", tc.kib, shimPath)}}.do(t)
+		if res.code != tc.want {
+			t.Errorf("ulimit -v %d: exit %d, want %d; stderr %q", tc.kib, res.code, tc.want, res.stderr)
 		}
 	}
 }

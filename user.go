@@ -55,7 +55,7 @@ func lookupUser(spec string) (credentials, error) {
 	if err != nil {
 		return credentials{}, err
 	}
-	self := currentProcess()
+	self := currentProcess(true)
 	c, err := parseUser(spec, passwd, group, self.uid)
 	if err != nil {
 		return credentials{}, err
@@ -238,14 +238,18 @@ const (
 	capSetuid = 7
 )
 
-func currentProcess() process {
+// currentProcess reads the ids and groups, and with caps the effective
+// capabilities.
+func currentProcess(caps bool) process {
 	p := process{uid: uint32(unix.Getuid()), euid: uint32(unix.Geteuid()), gid: uint32(unix.Getgid()), egid: uint32(unix.Getegid())}
 	if groups, err := unix.Getgroups(); err == nil {
 		for _, g := range groups {
 			p.groups = append(p.groups, uint32(g))
 		}
 	}
-	p.capEff, p.capsKnown = effectiveCaps()
+	if caps && p.euid == 0 {
+		p.capEff, p.capsKnown = effectiveCaps()
+	}
 	return p
 }
 
@@ -309,7 +313,7 @@ func checkSwitch(c credentials, p process) error {
 // thread of a Go process; the raw x/sys ones change only the calling thread,
 // which is why gosu pins itself to one.
 func become(c credentials) error {
-	if !needSwitch(c, currentProcess()) {
+	if !needSwitch(c, currentProcess(false)) {
 		return nil
 	}
 	groups := make([]int, len(c.groups))
