@@ -30,6 +30,7 @@ const (
 	symlink    // to the content, which need not exist
 	badLoader  // a copy of /bin/true whose PT_INTERP names a missing loader
 	executable // a regular file with mode 0755
+	noexecDir  // a directory with a tmpfs mounted noexec on it (needs root)
 )
 
 type catalogueFile struct {
@@ -138,6 +139,9 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "missing dynamic loader", files: []catalogueFile{{name: "prog", kind: badLoader}}, args: []string{"{dir}/prog"}, sameCheck: true, wantCode: 126,
 			wantStderr: "shim: exec {dir}/prog: no such file or directory\nshim: hint: the file exists, so what is missing is its dynamic loader /nonexistent/ld.so (a dynamically linked binary in an image without its libc)\n"},
 		{name: "directory as command", args: []string{"{dir}"}, sameCheck: true, wantCode: 126, wantStderr: "shim: exec {dir}: is a directory\n"},
+		{name: "a program on a noexec mount", files: []catalogueFile{{name: "noexec", kind: noexecDir}, {name: "noexec/prog", kind: executable, content: "#!/bin/sh\n"}},
+			args: []string{"{dir}/noexec/prog"}, sameCheck: true, wantCode: 126,
+			wantStderr: "shim: exec {dir}/noexec/prog: permission denied\nshim: hint: a #! interpreter or dynamic loader that is not an executable file, a file that is not a regular file, or a noexec mount\n"},
 
 		// The command's own status passes through.
 		{name: "status 0", args: []string{"probe", "exit", "0"}},
@@ -213,6 +217,12 @@ func makeFiles(t *testing.T, dir string, files []catalogueFile, expand func(stri
 			err = os.Truncate(p, 1<<30)
 		case badLoader:
 			err = withBadLoader(p)
+		case noexecDir:
+			requireRoot(t)
+			if err = os.Mkdir(p, 0o755); err == nil {
+				err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_NOEXEC, "mode=0755")
+				t.Cleanup(func() { unix.Unmount(p, unix.MNT_DETACH) })
+			}
 		default:
 			mode := f.mode
 			switch {
