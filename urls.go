@@ -186,14 +186,25 @@ func hostChars(s string) bool {
 	return s != ""
 }
 
-var defaultPorts = map[string]string{"postgres": "5432", "postgresql": "5432", "mysql": "3306", "mariadb": "3306", "redis": "6379", "rediss": "6379"}
+// defaultPort is the scheme's well-known port, or none.
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "postgres", "postgresql":
+		return "5432"
+	case "mysql", "mariadb":
+		return "3306"
+	case "redis", "rediss":
+		return "6379"
+	}
+	return ""
+}
 
 // urlPort validates the port or picks the scheme's default; the driver part
 // of a scheme (postgresql+psycopg) does not change the default.
 func urlPort(p urlParts) (string, error) {
 	if p.port.value == "" {
 		base, _, _ := strings.Cut(strings.ToLower(p.scheme.value), "+")
-		return defaultPorts[base], nil
+		return defaultPort(base), nil
 	}
 	n, err := strconv.Atoi(p.port.value)
 	if err != nil || !allDigits(p.port.value) || n < 1 || n > 65535 {
