@@ -49,6 +49,7 @@ type catalogueRow struct {
 	uid        int
 	signal     syscall.Signal // sent once shim blocks on a FIFO
 	sameCheck  bool           // --check must give the same status and stderr
+	emulated   string         // why qemu-user cannot reproduce the row, if it cannot
 	wantEnv    []string       // when set, the command's whole environment after PATH
 	wantCode   int
 	wantStderr string
@@ -103,9 +104,9 @@ func TestBadInputCatalogue(t *testing.T) {
 				"shim: hint: a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR\n"},
 
 		// The incoming environment as the kernel hands it over.
-		{name: "duplicate names: the first wins", files: []catalogueFile{{name: "s", content: sentinel}}, rawEnv: []string{"A=1", "S_FILE={dir}/s", "A=2", "S_FILE=/nonexistent"}, args: []string{"probe"},
+		{name: "duplicate names: the first wins", emulated: reversedEnv, files: []catalogueFile{{name: "s", content: sentinel}}, rawEnv: []string{"A=1", "S_FILE={dir}/s", "A=2", "S_FILE=/nonexistent"}, args: []string{"probe"},
 			wantEnv: []string{"A=1", "S=" + sentinel}},
-		{name: "an entry with an empty name or no =", rawEnv: []string{"=X_FILE=/nonexistent", "NOEQUALS", "B=1"}, args: []string{"probe"},
+		{name: "an entry with an empty name or no =", emulated: "qemu-user drops an entry without = before the guest starts", rawEnv: []string{"=X_FILE=/nonexistent", "NOEQUALS", "B=1"}, args: []string{"probe"},
 			wantEnv: []string{"=X_FILE=/nonexistent", "NOEQUALS", "B=1"}},
 
 		// The command line.
@@ -156,6 +157,9 @@ func TestBadInputCatalogue(t *testing.T) {
 		t.Run(row.name, func(t *testing.T) {
 			if row.uid != 0 {
 				requireRoot(t)
+			}
+			if row.emulated != "" {
+				skipIfEmulated(t, row.emulated)
 			}
 			dir := openTempDir(t)
 			expand := func(s string) string { return strings.ReplaceAll(s, "{dir}", dir) }

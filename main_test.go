@@ -292,6 +292,18 @@ func requireStatic(t *testing.T) {
 	}
 }
 
+// skipIfEmulated skips a test that qemu-user cannot reproduce; the foreign
+// architecture runs in CI set SHIM_TEST_EMULATED.
+func skipIfEmulated(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("SHIM_TEST_EMULATED") != "" {
+		t.Skip("under emulation: " + why)
+	}
+}
+
+// qemu-user hands the guest its environment in reverse order.
+const reversedEnv = "qemu-user reverses the environment it hands the guest"
+
 // requireRoot skips tests that change credentials; CI runs as root.
 func requireRoot(t *testing.T) {
 	t.Helper()
@@ -319,6 +331,7 @@ func waitBlocked(t *testing.T, pid int) {
 }
 
 func TestExecReplacesShim(t *testing.T) {
+	skipIfEmulated(t, reversedEnv)
 	dir := t.TempDir()
 	secret := writeSecret(t, dir, "pw", "p/+=@:% x"+sentinel+"\n", 0o600)
 	res := run{
@@ -353,6 +366,7 @@ func TestKilledCommand(t *testing.T) {
 // TestCheckAndVerbose: --check reports every step and every problem and
 // runs nothing; SHIM_VERBOSE prints exactly the same lines on stderr.
 func TestCheckAndVerbose(t *testing.T) {
+	skipIfEmulated(t, reversedEnv)
 	dir := t.TempDir()
 	secret := writeSecret(t, dir, "pw", sentinel, 0o600)
 	marker := filepath.Join(dir, "ran")
@@ -386,6 +400,7 @@ func TestCheckAndVerbose(t *testing.T) {
 // TestCheckReportsEveryProblem: a dry run is where every problem is wanted
 // at once; a real run stops at the first.
 func TestCheckReportsEveryProblem(t *testing.T) {
+	skipIfEmulated(t, reversedEnv)
 	dir := t.TempDir()
 	env := []string{"A_FILE=" + dir + "/a", "B_FILE=" + dir + "/b", "SHIM_REQUIRE=DATABSE_URL", "PGHOST=db", "REDIS_HOST=cache", "REDIS_PORT=http"}
 	notMounted := "shim: hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + dir + " in it)\n"
@@ -563,6 +578,7 @@ func TestSignalWhileReading(t *testing.T) {
 // action in the last microseconds before exec), or the command gets it. A
 // lost signal shows as the probe finishing its sleep with status 0.
 func TestSignalJustBeforeExec(t *testing.T) {
+	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
 	requireStatic(t) // with cgo (the race detector), Go cannot mask every thread
 	dir := t.TempDir()
 	for i := range 300 {
@@ -607,6 +623,7 @@ func TestSignalJustBeforeExec(t *testing.T) {
 // SIGHUP and SIGINT. This test pins exactly that, and equal open file
 // descriptors.
 func TestProcessState(t *testing.T) {
+	skipIfEmulated(t, "qemu-user keeps its own signal mask and dispositions")
 	cat, ls := "/bin/cat", "/bin/ls"
 	launchPath := filepath.Join(binDir, "launch")
 	state := func(viaShim bool, command ...string) string {
@@ -676,6 +693,7 @@ func fdList(ls string) string {
 // TestSignalAsPID1 repeats the start-up window test with shim as PID 1 of a
 // new PID namespace, where the kernel drops every signal without a handler.
 func TestSignalAsPID1(t *testing.T) {
+	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
 	requireRoot(t)
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
@@ -791,6 +809,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 // the command has not started when shim ends. (A signal that reaches
 // unshare's child before it execs shim is counted apart.)
 func TestSignalDuringStartAsPID1(t *testing.T) {
+	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
 	requireRoot(t)
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
