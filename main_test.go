@@ -763,7 +763,7 @@ func TestSettingsErrors(t *testing.T) {
 // generated hostile runs, each with --check, with SHIM_VERBOSE and as a
 // plain run, and no output of shim's holds any file's content.
 func TestNoSecretInAnyOutput(t *testing.T) {
-	for seed := range uint64(60) {
+	for seed := range runs(60) {
 		rng := rand.New(rand.NewPCG(seed, 5))
 		env, args, files, s := hostileRun(rng)
 		dir := t.TempDir()

@@ -149,6 +149,15 @@ func runResolveCases(t *testing.T, cases []resolveCase) {
 	}
 }
 
+// runs is how many generated cases a property test tries: a tenth with
+// -short, as under emulation, where each costs far more.
+func runs(n uint64) uint64 {
+	if testing.Short() {
+		return max(n/10, 1)
+	}
+	return n
+}
+
 func notMountedHint(dir string) string {
 	return "hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + quote(dir) + " in it)"
 }
@@ -906,7 +915,7 @@ func FuzzExpandArg(f *testing.F) {
 // NAME=content in its place, an empty NAME it replaces is dropped, later
 // duplicates are dropped, and everything else passes byte for byte, in order.
 func TestPassthroughProperty(t *testing.T) {
-	for seed := range uint64(2000) {
+	for seed := range runs(2000) {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		env, files := randomEnv(rng)
 		s := defaults()
@@ -1302,7 +1311,7 @@ func hostileRun(rng *rand.Rand) ([]string, []string, fakeFiles, settings) {
 // report line and no error contains any file's content, and no file is
 // opened whose path came from a file.
 func TestNoSecretEverShown(t *testing.T) {
-	for seed := range uint64(3000) {
+	for seed := range runs(3000) {
 		rng := rand.New(rand.NewPCG(seed, 2))
 		env, args, files, s := hostileRun(rng)
 		var opened []string
@@ -1332,7 +1341,7 @@ func TestNoSecretEverShown(t *testing.T) {
 // TestOrderDoesNotMatter: the environment's order changes only the order of
 // the result, never what is read, set or refused.
 func TestOrderDoesNotMatter(t *testing.T) {
-	for seed := range uint64(2000) {
+	for seed := range runs(2000) {
 		rng := rand.New(rand.NewPCG(seed, 3))
 		env, _, files, s := hostileRun(rng)
 		// With duplicate names the first wins, by design: keep the first.
@@ -1372,7 +1381,7 @@ func TestWholeFileOrRefused(t *testing.T) {
 	const name = "S"
 	limit := maxEntry - len(name) - 2
 	rng := rand.New(rand.NewPCG(4, 4))
-	for i := range 400 {
+	for i := range int(runs(400)) {
 		size := limit - 3 + rng.IntN(7)
 		if i%10 == 0 {
 			size = rng.IntN(3 * limit)
