@@ -10,8 +10,12 @@
 # GO_IMAGE names another builder image (a local stand-in, a mirror). The
 # context is what .dockerignore lets through: sources, go.mod, vendor/ and the
 # smoke test, never .git, secrets or local binaries.
+# BuildKit (docker buildx) always sets BUILDPLATFORM; the classic builder
+# (DOCKER_BUILDKIT=0) and podman 4.3 do not set it for FROM, hence the
+# default: the machine these builds run on. Elsewhere pass
+# --build-arg BUILDPLATFORM=linux/arm64 (podman).
 ARG GO_IMAGE=golang:1.26-bookworm
-FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
+FROM --platform=${BUILDPLATFORM:-linux/amd64} ${GO_IMAGE} AS build
 WORKDIR /src
 COPY . .
 # TARGETOS, TARGETARCH and TARGETVARIANT come from --platform (empty with the
