@@ -313,7 +313,7 @@ if os.path.exists(path("nm-packages.tsv")):
     p("")
 
 # --- 7. build settings and packages (bench/variants) -------------------------------------------
-for name, title in (("variants.tsv", "shim built with a setting (bench/variants), 5 secrets"),
+for name, title in (("variants.tsv", "shim built with a setting (bench/variants)"),
                     ("packages.tsv", "goexec with one of shim's imports added (bench/variants)")):
     v = tsv_header(name)
     if not v:
