@@ -1,0 +1,3 @@
+module shimbench
+
+go 1.21
