@@ -150,7 +150,7 @@ func (r *resolver) stopped() bool { return len(r.problems) > 0 && !r.allProblems
 // the variables cannot change the result.
 func (r *resolver) expandFiles() {
 	type planned struct{ fileVar, name, path string }
-	var plan []planned
+	plan := make([]planned, 0, len(r.env.names))
 	for i, fileVar := range r.env.names {
 		if !strings.HasSuffix(fileVar, r.Suffix) {
 			continue
@@ -224,28 +224,29 @@ func matchAny(patterns []string, name string) (string, bool) {
 }
 
 // readSecret reads one file under the rules shared by *_FILE and secrets
-// directories: the file is passed whole or refused. Its size and its NUL
+// directories: the file is passed whole or refused. The bytes are valid
+// until the next read. Its size and its NUL
 // bytes are judged on every byte of it, before trailing newlines are
 // trimmed, so no arrangement of its bytes lets a prefix through. origin
 // names where the path came from in messages.
-func (r *resolver) readSecret(origin, name, p string, fromDir bool) (string, error) {
+func (r *resolver) readSecret(origin, name, p string, fromDir bool) ([]byte, error) {
 	limit := r.maxEntry - len(name) - 2 // "=" and the terminating NUL
 	data, err := r.src.read(p, limit, fromDir)
 	if err != nil {
-		return "", r.readError(origin, err, fromDir)
+		return nil, r.readError(origin, err, fromDir)
 	}
 	if len(data) > limit {
-		return "", withHints(failf("%s: %s: too large for one environment variable (the file may be at most %d bytes)", origin, quote(p), limit),
+		return nil, withHints(failf("%s: %s: too large for one environment variable (the file may be at most %d bytes)", origin, quote(p), limit),
 			r.notSecretHint(origin, fromDir))
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return "", withHints(failf("%s: %s: contains a NUL byte (at offset %d), which an environment variable cannot hold", origin, quote(p), i),
+		return nil, withHints(failf("%s: %s: contains a NUL byte (at offset %d), which an environment variable cannot hold", origin, quote(p), i),
 			r.notSecretHint(origin, fromDir))
 	}
 	if r.Trim {
 		data = trimNewlines(data)
 	}
-	return string(data), nil
+	return data, nil
 }
 
 func (r *resolver) readError(origin string, err error, fromDir bool) error {
@@ -355,7 +356,7 @@ func (r *resolver) importDirs() {
 				}
 				continue
 			}
-			r.env.set(name, value)
+			r.env.setEntry(name, name+"="+string(value))
 			r.fromFile[name] = true
 			r.note("set %s from %s (%d bytes, SHIM_SECRETS_DIR)", name, quote(p), len(value))
 		}
@@ -641,7 +642,8 @@ type env struct {
 }
 
 func newEnv(environ []string) *env {
-	e := &env{entries: make([]string, 0, len(environ)), index: make(map[string]int, len(environ))}
+	e := &env{entries: make([]string, 0, len(environ)), index: make(map[string]int, len(environ)),
+		names: make([]string, 0, len(environ)), values: make([]string, 0, len(environ))}
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -669,23 +671,26 @@ func (e *env) get(name string) (string, bool) {
 	return e.entries[i][len(name)+1:], true
 }
 
-func (e *env) set(name, value string) {
+func (e *env) set(name, value string) { e.setEntry(name, name+"="+value) }
+
+// setEntry sets name to the entry kv, "name=value".
+func (e *env) setEntry(name, kv string) {
 	if i, ok := e.index[name]; ok {
-		e.entries[i] = name + "=" + value
+		e.entries[i] = kv
 		return
 	}
 	e.index[name] = len(e.entries)
-	e.entries = append(e.entries, name+"="+value)
+	e.entries = append(e.entries, kv)
 }
 
 // rename puts name=value where from was, and drops an earlier empty name.
-func (e *env) rename(from, name, value string) {
+func (e *env) rename(from, name string, value []byte) {
 	if i, ok := e.index[name]; ok {
 		e.entries[i] = ""
 	}
 	i := e.index[from]
 	delete(e.index, from)
-	e.entries[i] = name + "=" + value
+	e.entries[i] = name + "=" + string(value)
 	e.index[name] = i
 }
 
