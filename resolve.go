@@ -230,7 +230,9 @@ func matchAny(patterns []string, name string) (string, bool) {
 // trimmed, so no arrangement of its bytes lets a prefix through. origin
 // names where the path came from in messages.
 func (r *resolver) readSecret(origin, name, p string, fromDir bool) ([]byte, error) {
-	limit := r.maxEntry - len(name) - 2 // "=" and the terminating NUL
+	// "=" and the terminating NUL; a name that alone fills an entry leaves
+	// room for nothing, and the size check before exec names it.
+	limit := max(r.maxEntry-len(name)-2, 0)
 	data, err := r.src.read(p, limit, fromDir)
 	if err != nil {
 		return nil, r.readError(origin, err, fromDir)
