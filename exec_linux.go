@@ -6,6 +6,7 @@ package main
 import (
 	"os"
 	"runtime"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -57,4 +58,19 @@ func onlyThisThreadTakes(sigs []os.Signal) {
 		return
 	}
 	unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
+}
+
+// defaultAction gives sigs the kernel's default action, set with a raw
+// rt_sigaction behind the Go runtime's back: a fatal signal then ends the
+// process in the kernel, atomically with respect to execve. A zeroed
+// struct sigaction is SIG_DFL on every architecture, whatever its layout.
+func defaultAction(sigs []os.Signal) {
+	var act [64]byte
+	sigsetSize := uintptr(8) // _NSIG / 8
+	if strings.HasPrefix(runtime.GOARCH, "mips") {
+		sigsetSize = 16
+	}
+	for _, sig := range sigs {
+		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig.(syscall.Signal)), uintptr(unsafe.Pointer(&act)), 0, sigsetSize, 0, 0)
+	}
 }

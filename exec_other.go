@@ -5,7 +5,10 @@ package main
 // Elsewhere (a developer's Mac or a BSD, for shim -- env and --check) the
 // Linux-only parts have their simplest stand-ins; SHIM_USER is refused.
 
-import "os"
+import (
+	"os"
+	"os/signal"
+)
 
 // userSwitch says whether SHIM_USER can be honoured here.
 const userSwitch = false
@@ -19,3 +22,5 @@ func argMax() int { return 256 << 10 }
 func noexecMount(string) bool { return false }
 
 func onlyThisThreadTakes([]os.Signal) {}
+
+func defaultAction(sigs []os.Signal) { signal.Reset(sigs...) }

@@ -349,6 +349,7 @@ var watchedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP
 // resolves, even as PID 1, where the kernel drops signals without a handler
 // (and Go's runtime would exit 2).
 type watcher struct {
+	watched []os.Signal // the watched signals the parent did not leave ignored
 	signals chan os.Signal
 	execing chan struct{}
 	ready   chan struct{}
@@ -359,13 +360,12 @@ type watcher struct {
 // watched; Go's runtime keeps SIGHUP and SIGINT ignored for the command.
 func watchSignals() *watcher {
 	w := &watcher{signals: make(chan os.Signal, 1), execing: make(chan struct{}), ready: make(chan struct{})}
-	var watch []os.Signal
 	for _, sig := range watchedSignals {
 		if !signal.Ignored(sig) {
-			watch = append(watch, sig)
+			w.watched = append(w.watched, sig)
 		}
 	}
-	signal.Notify(w.signals, watch...)
+	signal.Notify(w.signals, w.watched...)
 	go w.run()
 	return w
 }
@@ -396,18 +396,25 @@ func (w *watcher) die(sig os.Signal) {
 func (w *watcher) reading(path string) { w.current.Store(&path) }
 
 // stop ends the watch just before exec, so that no signal is lost in
-// between: signal.Stop returns only once every signal caught so far is in
-// the channel, and from then on a watched signal takes its default action
-// and ends shim before the command starts. If the watcher has a signal, it
-// exits and stop never returns. Last, only the calling thread, which is to
-// exec, may take a watched signal: one taken by another thread as execve
-// ends it would be lost, while one that arrives during execve stays pending
-// for the command.
+// between. First the kernel's own default action takes over the watched
+// signals, so that one arriving from now on ends shim in the kernel, or
+// stays pending across execve for the command, with no Go handler in
+// between that execve could cut short. Then signal.Stop returns once every
+// signal caught before is in the channel, and the watcher, if it has one,
+// exits, and stop never returns. As PID 1 the kernel would drop a signal
+// with the default action, so there Go's handler stays (a signal now ends
+// shim with Go's status 2) and only the exec'ing thread may take one.
 func (w *watcher) stop() {
+	pid1 := os.Getpid() == 1
+	if !pid1 {
+		defaultAction(w.watched)
+	}
 	signal.Stop(w.signals)
 	w.execing <- struct{}{}
 	<-w.ready
-	onlyThisThreadTakes(watchedSignals)
+	if pid1 {
+		onlyThisThreadTakes(w.watched)
+	}
 }
 
 // versionString is the version stamped at build time, else the module
