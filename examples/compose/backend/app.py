@@ -5,9 +5,12 @@ Redis with REDIS_URL, the two URLs shim assembled from POSTGRES_* and REDIS_* va
 and the secret files. It checks both at start, then serves its status as JSON on port
 8000 (GET /) until SIGTERM. It never prints a password or a URL.
 
-`python3 /app/app.py --health` is the container's health check: it asks the running
-server for its status and exits 0 only when both checks pass. It needs no secret (the
-server has the URLs), so the Compose file's healthcheck holds none either.
+`python3 /app/app.py --health` is the container's health check: it exits 0 when the
+running server answers, and names on stderr the dependencies that fail. A backend that
+answers stays healthy while postgres or redis is down (during a password rotation, say),
+so no orchestrator restarts it for an outage a restart cannot fix; the server only
+starts serving once both checks have passed. It needs no secret (the server has the
+URLs), so the Compose file's healthcheck holds none either.
 """
 
 import json
@@ -109,8 +112,7 @@ def health():
         return 1
     bad = sorted(name for name, c in checks.items() if not c["ok"])
     if bad:
-        print(f"backend health: failing: {', '.join(bad)}", file=sys.stderr)
-        return 1
+        print(f"backend health: serving, failing: {', '.join(bad)}", file=sys.stderr)
     return 0
 
 
