@@ -2,15 +2,16 @@
 # Build the Debian root filesystem every e2e image starts from, offline from the
 # project's point of view: only Debian's package mirror is used, no image registry.
 #
-#   bash e2e/rootfs.sh IMAGE
+#   bash e2e/rootfs.sh IMAGE [ENGINE]
 #
-# The result is imported into podman as IMAGE with the label shim.e2e.rootfs=<hash of
-# this file>, so an unchanged script on the same machine costs nothing. The tarball is
-# also kept in $SHIM_E2E_CACHE (default /var/cache/shim-e2e) so a wiped podman store
-# re-imports it instead of running debootstrap again.
+# The result is imported into ENGINE (podman, the default, or docker) as IMAGE with the
+# label shim.e2e.rootfs=<hash of the recipe>, so an unchanged recipe on the same machine
+# costs nothing. The tarball is kept in $SHIM_E2E_CACHE (default /var/cache/shim-e2e), so
+# a wiped image store, or the other engine, imports it instead of running debootstrap.
 set -euo pipefail
 
-image=${1:?usage: rootfs.sh IMAGE}
+image=${1:?usage: rootfs.sh IMAGE [ENGINE]}
+engine=${2:-podman}
 cache=${SHIM_E2E_CACHE:-/var/cache/shim-e2e}
 # packages the e2e images need, nothing more: redis for the redis image, PostgreSQL for
 # the stand-in of the official postgres image, Python with the two client libraries for
@@ -78,7 +79,7 @@ build_rootfs() {
 hash=$( (echo "$packages"; declare -f build_rootfs) | sha256sum | cut -c1-16)
 tarball=$cache/rootfs-$hash.tar
 
-if [[ $(podman image inspect --format '{{index .Labels "shim.e2e.rootfs"}}' "$image" 2>/dev/null) == "$hash" ]]; then
+if [[ $($engine image inspect --format '{{index .Config.Labels "shim.e2e.rootfs"}}' "$image" 2>/dev/null) == "$hash" ]]; then
 	echo "rootfs: $image is current ($hash)"
 	exit 0
 fi
@@ -88,10 +89,12 @@ if [[ ! -s $tarball ]]; then
 	find "$cache" -maxdepth 1 -name 'rootfs-*.tar' ! -name "rootfs-$hash.tar" -delete
 fi
 
-echo "rootfs: podman import $image"
-podman import -q \
+echo "rootfs: $engine import $image"
+$engine import \
 	--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
 	--change 'ENV LANG=C.UTF-8' \
 	--change "LABEL shim.e2e.rootfs=$hash" \
 	--change 'CMD ["/bin/bash"]' \
 	"$tarball" "$image" >/dev/null
+# docker keeps the previous image of that name as an untagged one
+if [[ $engine == docker ]]; then docker image prune -f >/dev/null; fi

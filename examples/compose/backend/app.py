@@ -4,6 +4,13 @@ It knows nothing about secret files: it connects to PostgreSQL with DATABASE_URL
 Redis with REDIS_URL, the two URLs shim assembled from POSTGRES_* and REDIS_* variables
 and the secret files. It checks both at start, then serves its status as JSON on port
 8000 (GET /) until SIGTERM. It never prints a password or a URL.
+
+`python3 /app/app.py --health` is the container's health check: it exits 0 when the
+running server answers, and names on stderr the dependencies that fail. A backend that
+answers stays healthy while postgres or redis is down (during a password rotation, say),
+so no orchestrator restarts it for an outage a restart cannot fix; the server only
+starts serving once both checks have passed. It needs no secret (the server has the
+URLs), so the Compose file's healthcheck holds none either.
 """
 
 import json
@@ -11,6 +18,7 @@ import os
 import signal
 import sys
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import psycopg2
@@ -95,15 +103,34 @@ def on_sigterm(signum, frame):
     sys.exit(0)
 
 
+def health():
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:8000/", timeout=5) as r:
+            checks = json.load(r)["checks"]
+    except Exception as e:
+        print(f"backend health: {type(e).__name__}", file=sys.stderr)
+        return 1
+    bad = sorted(name for name, c in checks.items() if not c["ok"])
+    if bad:
+        print(f"backend health: serving, failing: {', '.join(bad)}", file=sys.stderr)
+    return 0
+
+
 def main():
+    if sys.argv[1:] == ["--health"]:
+        return health()
     signal.signal(signal.SIGTERM, on_sigterm)
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
             log(f"{name} is not set (is shim the ENTRYPOINT?)")
             return 1
 
-    # the databases may still be starting: retry for a while
-    deadline = time.monotonic() + float(os.environ.get("BACKEND_WAIT", "90"))
+    # Compose starts the backend once postgres and redis report healthy (depends_on:
+    # condition: service_healthy), so one attempt is enough there. Where nothing orders
+    # the start (Swarm ignores depends_on, so does podman-compose 1.0.3), BACKEND_WAIT
+    # seconds of retries bridge the databases' start-up; a backend that still fails
+    # exits 1 and the orchestrator's restart policy tries again.
+    deadline = time.monotonic() + float(os.environ.get("BACKEND_WAIT") or "0")
     while True:
         results = run_checks()
         if all(r["ok"] for r in results.values()) or time.monotonic() > deadline:
