@@ -42,9 +42,9 @@ func noexecMount(path string) bool {
 
 // onlyThisThreadTakes locks the calling goroutine to its thread and blocks
 // sigs in every other thread of the process, so that a signal either
-// reaches this thread's handler before execve or stays pending across it.
-// Go offers this only without cgo, which shim is built without; with cgo
-// it does nothing.
+// reaches this thread's handler before execve or stays pending across it;
+// for PID 1, which keeps Go's handler to the end. Go offers this only
+// without cgo, which shim is built without; with cgo it does nothing.
 func onlyThisThreadTakes(sigs []os.Signal) {
 	runtime.LockOSThread()
 	var set unix.Sigset_t
@@ -53,8 +53,7 @@ func onlyThisThreadTakes(sigs []os.Signal) {
 		n := uint(sig.(syscall.Signal)) - 1
 		set.Val[n/bits] |= 1 << (n % bits)
 	}
-	const kernelSigsetSize = 8 // _NSIG / 8
-	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, kernelSigsetSize, 0, 0); errno != 0 {
+	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, kernelSigsetSize(), 0, 0); errno != 0 {
 		return
 	}
 	unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
@@ -66,11 +65,16 @@ func onlyThisThreadTakes(sigs []os.Signal) {
 // struct sigaction is SIG_DFL on every architecture, whatever its layout.
 func defaultAction(sigs []os.Signal) {
 	var act [64]byte
-	sigsetSize := uintptr(8) // _NSIG / 8
-	if strings.HasPrefix(runtime.GOARCH, "mips") {
-		sigsetSize = 16
-	}
 	for _, sig := range sigs {
-		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig.(syscall.Signal)), uintptr(unsafe.Pointer(&act)), 0, sigsetSize, 0, 0)
+		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig.(syscall.Signal)), uintptr(unsafe.Pointer(&act)), 0, kernelSigsetSize(), 0, 0)
 	}
+}
+
+// kernelSigsetSize is the kernel's sizeof(sigset_t), _NSIG/8: 128 signals
+// on MIPS, 64 elsewhere.
+func kernelSigsetSize() uintptr {
+	if strings.HasPrefix(runtime.GOARCH, "mips") {
+		return 16
+	}
+	return 8
 }
