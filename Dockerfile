@@ -27,11 +27,12 @@ ARG TARGETOS TARGETARCH TARGETVARIANT
 ARG VERSION=
 RUN set -eu; \
     goarm=; goamd64=; \
-    case "${TARGETARCH}" in \
-      arm) goarm=${TARGETVARIANT#v}; goarm=${goarm:-7} ;; \
-      amd64) goamd64=${TARGETVARIANT}; goamd64=${goamd64:-v1} ;; \
+    variant=${TARGETVARIANT:-}; \
+    case "${TARGETARCH:-}" in \
+      arm) goarm=${variant#v}; goarm=${goarm:-7} ;; \
+      amd64) goamd64=${variant:-v1} ;; \
     esac; \
-    CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${goarm} GOAMD64=${goamd64} \
+    CGO_ENABLED=0 GOOS=${TARGETOS:-$(go env GOOS)} GOARCH=${TARGETARCH:-$(go env GOARCH)} GOARM=${goarm} GOAMD64=${goamd64} \
       go build -trimpath -buildvcs=false -ldflags="-w -X main.version=${VERSION}" -o /out/shim . ; \
     go version -m /out/shim | sed -n '1p;/GOARCH\|GOARM\|GOAMD64/p'
 # Smoke test of the binary just built (release/smoke: a secret expanded, the
@@ -43,8 +44,8 @@ ARG SMOKE=auto
 RUN set -u; \
     if [ "${SMOKE}" = skip ]; then echo "smoke: skipped (SMOKE=skip)"; exit 0; fi; \
     if ! /out/shim --version >/dev/null 2>&1; then \
-      if [ "${SMOKE}" = require ]; then echo "smoke: this machine cannot run a ${TARGETOS}/${TARGETARCH}${TARGETVARIANT:+/$TARGETVARIANT} binary (no qemu-user binfmt_misc handler)" >&2; exit 1; fi; \
-      echo "smoke: skipped, this machine cannot run a ${TARGETOS}/${TARGETARCH}${TARGETVARIANT:+/$TARGETVARIANT} binary"; exit 0; \
+      if [ "${SMOKE}" = require ]; then echo "smoke: this machine cannot run a ${TARGETOS:-}/${TARGETARCH:-}${TARGETVARIANT:+/$TARGETVARIANT} binary (no qemu-user binfmt_misc handler)" >&2; exit 1; fi; \
+      echo "smoke: skipped, this machine cannot run a ${TARGETOS:-}/${TARGETARCH:-}${TARGETVARIANT:+/$TARGETVARIANT} binary"; exit 0; \
     fi; \
     sh release/smoke /out/shim "${VERSION}"
 
