@@ -218,7 +218,8 @@ func urlPort(p urlParts) (string, error) {
 }
 
 // checkQuery accepts key=value items joined by &, each with valid
-// percent-escapes, as libpq parses them. With a socket host, host and port
+// percent-escapes and no raw ; (Go's parser refuses it, Python's no longer
+// splits on it), as libpq parses them. With a socket host, host and port
 // are shim's to set.
 func checkQuery(query, from string, socket bool) error {
 	if query == "" {
@@ -240,7 +241,7 @@ func checkQuery(query, from string, socket bool) error {
 func queryChars(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c <= ' ' || c == '#' || c == '&' || c >= 0x7f:
+		case c <= ' ' || c == '#' || c == '&' || c == ';' || c >= 0x7f: // Go's parser refuses a raw ;
 			return false
 		case c == '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
