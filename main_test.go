@@ -690,6 +690,22 @@ func fdList(ls string) string {
 	return strings.Join(fds, " ")
 }
 
+// unshareChild waits for the PID of the child unshare --fork starts (PID 1
+// of its namespace), and kills unshare if none comes.
+func unshareChild(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	child := 0
+	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); {
+		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+		fmt.Sscan(string(children), &child)
+	}
+	if child == 0 {
+		cmd.Process.Kill()
+		t.Fatal("unshare started no child")
+	}
+	return child
+}
+
 // TestSignalAsPID1 repeats the start-up window test with shim as PID 1 of a
 // new PID namespace, where the kernel drops every signal without a handler.
 func TestSignalAsPID1(t *testing.T) {
@@ -711,16 +727,7 @@ func TestSignalAsPID1(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	var shim int
-	deadline := time.Now().Add(5 * time.Second)
-	for shim == 0 && time.Now().Before(deadline) {
-		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
-		fmt.Sscan(string(children), &shim)
-		time.Sleep(10 * time.Millisecond)
-	}
-	if shim == 0 {
-		t.Fatal("unshare started no child")
-	}
+	shim := unshareChild(t, cmd)
 	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shim))
 	if !strings.Contains(string(status), "NSpid:\t"+fmt.Sprint(shim)+"\t1\n") {
 		t.Fatalf("shim is not PID 1 of its namespace:\n%s", status)
@@ -829,15 +836,7 @@ func TestSignalDuringStartAsPID1(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		child := 0
-		for deadline := time.Now().Add(2 * time.Second); child == 0 && time.Now().Before(deadline); {
-			children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
-			fmt.Sscan(string(children), &child)
-		}
-		if child == 0 {
-			cmd.Process.Kill()
-			t.Fatal("unshare started no child")
-		}
+		child := unshareChild(t, cmd)
 		// Signal shim itself, once unshare's child has become it.
 		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
 			if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", child)); exe == shimPath {
