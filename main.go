@@ -105,27 +105,29 @@ const usageLine = "Usage: shim [--check] [--] command [args...]"
 // the keys with an underscore (Secrets.Dir is SHIM_SECRETS_DIR) without
 // split_words, which runs a regexp per field, and without an envconfig name
 // tag, which would fall back to the unprefixed name (SHIM_DATABASE_URL would
-// be read from DATABASE_URL itself).
+// be read from DATABASE_URL itself). The descriptions live in usage alone:
+// envconfig looks up five tags per field, each a scan of the whole tag, and
+// long desc tags made that the largest cost of reading the settings.
 type settings struct {
-	Suffix  string   `default:"_FILE" desc:"suffix that marks a variable holding a secret's path"`
-	Skip    []string `desc:"comma-separated name globs never expanded (e.g. APP_*_FILE)"`
-	Only    []string `desc:"comma-separated name globs; when set, only these are expanded"`
-	Trim    bool     `default:"true" desc:"strip trailing CR and LF from each secret"`
+	Suffix  string `default:"_FILE"`
+	Skip    []string
+	Only    []string
+	Trim    bool `default:"true"`
 	Secrets struct {
-		Dir []string `desc:"comma-separated directories whose files become variables"`
+		Dir []string
 	}
 	Database struct {
-		URL bool `default:"true" desc:"assemble DATABASE_URL from its parts when it is empty"`
+		URL bool `default:"true"`
 	}
 	Redis struct {
-		URL bool `default:"true" desc:"assemble REDIS_URL from its parts when it is empty"`
+		URL bool `default:"true"`
 	}
-	Require []string `desc:"comma-separated variables that must be non-empty"`
+	Require []string
 	Expand  struct {
-		Args bool `default:"true" desc:"expand ${NAME} in the command and its arguments"`
+		Args bool `default:"true"`
 	}
-	User    string `desc:"user[:group] to run the command as, after reading secrets"`
-	Verbose bool   `default:"false" desc:"print the --check report to stderr, then run"`
+	User    string
+	Verbose bool `default:"false"`
 }
 
 // defaultSettings are what envconfig gives with no SHIM_* variable set; a
