@@ -170,43 +170,81 @@ func parseID(s string) (uint32, error) {
 
 // accountEntries calls f with the fields of each line of a passwd or group
 // file that has at least four, padded to seven; f returns true to stop.
-func accountEntries(file []byte, f func(fields []string) bool) []string {
-	for _, line := range strings.Split(string(file), "\n") {
-		fields := strings.Split(line, ":")
-		if len(fields) < 4 {
+// Lines and fields are cut in place, with no allocation per line, and a
+// line that does not contain hint (a name it must hold) is passed over
+// before its fields are cut: a start with SHIM_USER reads every line of
+// /etc/group.
+func accountEntries(file []byte, hint string, f func(fields *[7]string) bool) []string {
+	rest := string(file)
+	for rest != "" {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		if !strings.Contains(line, hint) {
+			continue
+		}
+		var fields [7]string
+		n := 0
+		for ; n < len(fields)-1; n++ {
+			var more bool
+			if fields[n], line, more = strings.Cut(line, ":"); !more {
+				break
+			}
+		}
+		if n == len(fields)-1 {
+			fields[n] = line // the seventh field and any beyond it
+		}
+		if n < 3 {
 			continue // a comment or a broken line
 		}
-		for len(fields) < 7 {
-			fields = append(fields, "")
-		}
-		if f(fields) {
-			return fields
+		if f(&fields) {
+			return fields[:]
 		}
 	}
 	return nil
 }
 
 func findByName(file []byte, name string) []string {
-	return accountEntries(file, func(f []string) bool { return f[0] == name })
+	return accountEntries(file, name, func(f *[7]string) bool { return f[0] == name })
 }
 
 func findByID(file []byte, id uint32) []string {
-	return accountEntries(file, func(f []string) bool {
+	// no hint: ids compare as numbers, so 0102 is 102
+	return accountEntries(file, "", func(f *[7]string) bool {
 		n, err := parseID(f[2])
 		return err == nil && n == id
 	})
 }
 
-// memberships lists the gids of the groups whose member list names user.
+// memberships lists the gids of the groups whose member list names user. A
+// passwd entry without a name is a member of nothing, not of every group
+// with an empty list.
 func memberships(group []byte, user string) []uint32 {
+	if user == "" {
+		return nil
+	}
 	var gids []uint32
-	accountEntries(group, func(f []string) bool {
-		if gid, err := parseID(f[2]); err == nil && slices.Contains(strings.Split(f[3], ","), user) {
+	accountEntries(group, user, func(f *[7]string) bool {
+		if !listed(f[3], user) {
+			return false
+		}
+		if gid, err := parseID(f[2]); err == nil {
 			gids = append(gids, gid)
 		}
 		return false
 	})
 	return gids
+}
+
+// listed reports whether the comma-separated list names user.
+func listed(list, user string) bool {
+	for list != "" {
+		var member string
+		member, list, _ = strings.Cut(list, ",")
+		if member == user {
+			return true
+		}
+	}
+	return false
 }
 
 // readAccountFile reads /etc/passwd or /etc/group; a missing file is no
@@ -259,13 +297,13 @@ func effectiveCaps() (uint64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return caps, err == nil
-		}
+	_, v, found := strings.Cut(string(status), "\nCapEff:")
+	if !found {
+		return 0, false
 	}
-	return 0, false
+	v, _, _ = strings.Cut(v, "\n")
+	caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+	return caps, err == nil
 }
 
 // needSwitch reports whether p must change credentials to become c, groups

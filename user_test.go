@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ app:x:1000:1000:App:/home/app:/bin/sh
 nohome:x:1001:1001:::/bin/sh
 spaced:x:1002:1002::/home/a b:/bin/sh
 broken:x:abc:1:::
+:x:1003:1003::/nameless:/bin/sh
 `
 
 const fixtureGroup = `root:x:0:
@@ -45,6 +47,7 @@ func TestParseUser(t *testing.T) {
 		{spec: "1234", want: "uid 1234 gid 1234 groups [1234] HOME=/"},
 		{spec: "1234:5678", want: "uid 1234 gid 5678 groups [5678] HOME=/"},
 		{spec: ":2000", want: "uid 0 gid 2000 groups [2000] HOME=/root"},
+		{spec: "1003", want: "uid 1003 gid 1003 groups [1003] HOME=/nameless"}, // no name: a member of no group, not of those with an empty list
 		{spec: "nohome", want: "uid 1001 gid 1001 groups [1001] HOME=/"},
 		{spec: "spaced", want: `uid 1002 gid 1002 groups [1002] HOME="/home/a b"`},
 		{spec: "1234", noPasswd: true, noGroup: true, want: "uid 1234 gid 1234 groups [1234] HOME=/"},
@@ -80,6 +83,65 @@ func TestParseUser(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q", c, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAccountEntriesAsSplit: cutting lines and fields in place finds the
+// same entries, with the same fields, as splitting each line would, over
+// generated files of colons, commas, newlines and short names.
+func TestAccountEntriesAsSplit(t *testing.T) {
+	split := func(file []byte, f func(fields []string) bool) []string {
+		for _, line := range strings.Split(string(file), "\n") {
+			fields := strings.Split(line, ":")
+			if len(fields) < 4 {
+				continue
+			}
+			for len(fields) < 7 {
+				fields = append(fields, "")
+			}
+			if f(fields) {
+				return fields
+			}
+		}
+		return nil
+	}
+	splitMemberships := func(group []byte, user string) []uint32 {
+		if user == "" {
+			return nil
+		}
+		var gids []uint32
+		split(group, func(f []string) bool {
+			if gid, err := parseID(f[2]); err == nil && slices.Contains(strings.Split(f[3], ","), user) {
+				gids = append(gids, gid)
+			}
+			return false
+		})
+		return gids
+	}
+	const alphabet = "ab0:::\n,"
+	for seed := range runs(20000) {
+		rng := rand.New(rand.NewPCG(seed, 4))
+		file := make([]byte, rng.IntN(60))
+		for i := range file {
+			file[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		name, id := []string{"", "a", "b", "ab"}[rng.IntN(4)], uint32(rng.IntN(3))
+		var seen, want [][]string
+		accountEntries(file, "", func(f *[7]string) bool { seen = append(seen, slices.Clone(f[:6])); return false })
+		split(file, func(f []string) bool { want = append(want, slices.Clone(f[:6])); return false })
+		if !slices.EqualFunc(seen, want, slices.Equal) {
+			t.Fatalf("file %q: entries\n got: %q\nwant: %q", file, seen, want)
+		}
+		if got, want := findByName(file, name), split(file, func(f []string) bool { return f[0] == name }); !slices.Equal(got[:min(len(got), 6)], want[:min(len(want), 6)]) {
+			t.Fatalf("file %q: findByName(%q) = %q, want %q", file, name, got, want)
+		}
+		if got, want := memberships(file, name), splitMemberships(file, name); !slices.Equal(got, want) {
+			t.Fatalf("file %q: memberships(%q) = %v, want %v", file, name, got, want)
+		}
+		byID := func(f []string) bool { n, err := parseID(f[2]); return err == nil && n == id }
+		if got, want := findByID(file, id), split(file, byID); !slices.Equal(got[:min(len(got), 6)], want[:min(len(want), 6)]) {
+			t.Fatalf("file %q: findByID(%d) = %q, want %q", file, id, got, want)
+		}
 	}
 }
 
