@@ -38,7 +38,7 @@ import (
 	"path"
 	"runtime/debug"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 
 	"github.com/kelseyhightower/envconfig"
@@ -355,7 +355,8 @@ type watcher struct {
 	signals chan os.Signal
 	execing chan struct{}
 	ready   chan struct{}
-	current atomic.Pointer[string] // what a blocked read waits on, for the message
+	mu      sync.Mutex // a lock, not an atomic pointer, so reading allocates nothing per file
+	current string     // what a blocked read waits on, for the message
 }
 
 // watchSignals starts the watch. A signal the parent left ignored is not
@@ -388,14 +389,19 @@ func (w *watcher) run() {
 
 func (w *watcher) die(sig os.Signal) {
 	msg := "shim: stopped by " + unix.SignalName(sig.(syscall.Signal))
-	if p := w.current.Load(); p != nil && *p != "" {
-		msg += " while reading " + quote(*p)
+	w.mu.Lock() // held to the exit: the message names what was being read
+	if p := w.current; p != "" {
+		msg += " while reading " + quote(p)
 	}
 	writeLines(os.Stderr, "", []string{msg})
 	os.Exit(128 + int(sig.(syscall.Signal)))
 }
 
-func (w *watcher) reading(path string) { w.current.Store(&path) }
+func (w *watcher) reading(path string) {
+	w.mu.Lock()
+	w.current = path
+	w.mu.Unlock()
+}
 
 // stop ends the watch just before exec, so that no signal is lost in
 // between. First the kernel's own default action takes over the watched

@@ -102,7 +102,7 @@ type resolution struct {
 // URL assembly, SHIM_REQUIRE, the user's HOME, argument expansion. The error
 // joins every problem found with allProblems, else it is the first.
 func resolve(req request, src source) (resolution, error) {
-	r := &resolver{request: req, src: src, env: newEnv(req.environ), fromFile: map[string]bool{}, skipped: map[string]string{}}
+	r := &resolver{request: req, src: src, env: newEnv(req.environ), skipped: map[string]string{}}
 	steps := []func(){r.expandFiles, r.importDirs, func() { r.assemble(databaseURL, req.Database.URL) },
 		func() { r.assemble(redisURL, req.Redis.URL) }, r.require, r.setUser}
 	for _, step := range steps {
@@ -125,7 +125,6 @@ type resolver struct {
 	request
 	src      source
 	env      *env
-	fromFile map[string]bool   // names whose value came from a file: never shown
 	skipped  map[string]string // names left unset or unread, and why: for SHIM_REQUIRE's hints
 	notes    []string
 	problems []error
@@ -149,30 +148,34 @@ func (r *resolver) stopped() bool { return len(r.problems) > 0 && !r.allProblems
 // read: no value read from a file is ever used as a path, and the order of
 // the variables cannot change the result.
 func (r *resolver) expandFiles() {
-	type planned struct{ fileVar, name, path string }
-	plan := make([]planned, 0, len(r.env.names))
-	for i, fileVar := range r.env.names {
-		if !strings.HasSuffix(fileVar, r.Suffix) {
+	type planned struct {
+		variable
+		name    string
+		shadows bool // an empty name is set already: the file's value takes its place
+	}
+	plan := make([]planned, 0, len(r.env.in))
+	for _, v := range r.env.in {
+		if !strings.HasSuffix(v.name, r.Suffix) {
 			continue
 		}
-		p := r.env.values[i]
-		name := strings.TrimSuffix(fileVar, r.Suffix)
-		if reason := r.skipReason(fileVar, name, p); reason != "" {
-			r.skipped[fileVar] = reason
-			r.note("skip %s: %s", fileVar, reason)
+		name := strings.TrimSuffix(v.name, r.Suffix)
+		if reason := r.skipReason(v.name, name, v.value); reason != "" {
+			r.skipped[v.name] = reason
+			r.note("skip %s: %s", v.name, reason)
 			continue
 		}
-		if v, _ := r.env.get(name); v != "" {
-			r.problem(failf("both %s and %s are set (but are exclusive)", name, fileVar))
+		value, set := r.env.get(name)
+		if value != "" {
+			r.problem(failf("both %s and %s are set (but are exclusive)", name, v.name))
 			if r.stopped() {
 				return
 			}
 			continue
 		}
-		plan = append(plan, planned{fileVar, name, p})
+		plan = append(plan, planned{v, name, set})
 	}
 	for _, f := range plan {
-		value, err := r.readSecret(f.fileVar, f.name, f.path, false)
+		value, err := r.readSecret(f.variable.name, f.name, f.value, false)
 		if err != nil {
 			r.problem(err)
 			if r.stopped() {
@@ -180,9 +183,10 @@ func (r *resolver) expandFiles() {
 			}
 			continue
 		}
-		r.env.rename(f.fileVar, f.name, value)
-		r.fromFile[f.name] = true
-		r.note("set %s from %s (%d bytes)", f.name, quote(f.path), len(value))
+		r.env.rename(f.variable, f.name, value, f.shadows)
+		if r.report { // not built for nothing on every secret of every start
+			r.note("set %s from %s (%d bytes)", f.name, quote(f.value), len(value))
+		}
 	}
 }
 
@@ -344,7 +348,7 @@ func (r *resolver) importDirs() {
 			owner[name] = p
 			if v, _ := r.env.get(name); v != "" {
 				from := "the environment"
-				if r.fromFile[name] {
+				if r.env.secret(name) {
 					from = name + r.Suffix
 				}
 				r.note("shadowed %s: %s is already set from %s", quote(p), name, from)
@@ -358,8 +362,7 @@ func (r *resolver) importDirs() {
 				}
 				continue
 			}
-			r.env.setEntry(name, name+"="+string(value))
-			r.fromFile[name] = true
+			r.env.setEntry(name, name+"="+string(value), true)
 			r.note("set %s from %s (%d bytes, SHIM_SECRETS_DIR)", name, quote(p), len(value))
 		}
 	}
@@ -416,8 +419,7 @@ func (r *resolver) assemble(spec urlSpec, enabled bool) {
 		r.problem(withHints(err, "set "+spec.target+" yourself, or "+spec.setting+"=false to leave it unset"))
 		return
 	}
-	r.env.set(spec.target, u)
-	r.fromFile[spec.target] = true // it holds the password: never shown whole
+	r.env.set(spec.target, u, true) // it holds the password: never shown whole
 	how := "assembled"
 	if p.password.value == "" {
 		how += ", no password"
@@ -428,7 +430,7 @@ func (r *resolver) assemble(spec urlSpec, enabled bool) {
 func (r *resolver) first(names []string) part {
 	for _, name := range names {
 		if v, _ := r.env.get(name); v != "" {
-			return part{value: v, from: name, secret: r.fromFile[name]}
+			return part{value: v, from: name, secret: r.env.secret(name)}
 		}
 	}
 	return part{from: names[0]}
@@ -504,7 +506,7 @@ func (r *resolver) setUser() {
 	if r.user == nil {
 		return
 	}
-	r.env.set("HOME", r.user.home)
+	r.env.set("HOME", r.user.home, false)
 	r.note("run as %s", r.user)
 }
 
@@ -636,21 +638,28 @@ func validName(name string) bool {
 // as it does for getenv(3) and Go; later duplicates are dropped so the command
 // cannot see a value shim did not.
 type env struct {
-	entries []string       // "NAME=value", or "" where an entry was removed
-	index   map[string]int // name → its entry
+	entries  []string       // "NAME=value", or "" where an entry was removed
+	fromFile []bool         // per entry: its value came from a file or holds a secret, so it is never shown
+	index    map[string]int // name → its entry
 	// The environment as it came in, never changed: what *_FILE expansion
 	// judges, whatever it has already done.
-	names, values []string
+	in []variable
+}
+
+type variable struct {
+	name, value string
+	entry       int // where it is in entries
 }
 
 func newEnv(environ []string) *env {
-	e := &env{entries: make([]string, 0, len(environ)), index: make(map[string]int, len(environ)),
-		names: make([]string, 0, len(environ)), values: make([]string, 0, len(environ))}
+	e := &env{entries: make([]string, 0, len(environ)), fromFile: make([]bool, 0, len(environ)),
+		index: make(map[string]int, len(environ)), in: make([]variable, 0, len(environ))}
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
 			if kv != "" {
 				e.entries = append(e.entries, kv) // not ours to judge: pass it on
+				e.fromFile = append(e.fromFile, false)
 			}
 			continue
 		}
@@ -658,9 +667,9 @@ func newEnv(environ []string) *env {
 			continue
 		}
 		e.index[name] = len(e.entries)
+		e.in = append(e.in, variable{name, value, len(e.entries)})
 		e.entries = append(e.entries, kv)
-		e.names = append(e.names, name)
-		e.values = append(e.values, value)
+		e.fromFile = append(e.fromFile, false)
 	}
 	return e
 }
@@ -673,27 +682,35 @@ func (e *env) get(name string) (string, bool) {
 	return e.entries[i][len(name)+1:], true
 }
 
-func (e *env) set(name, value string) { e.setEntry(name, name+"="+value) }
-
-// setEntry sets name to the entry kv, "name=value".
-func (e *env) setEntry(name, kv string) {
-	if i, ok := e.index[name]; ok {
-		e.entries[i] = kv
-		return
-	}
-	e.index[name] = len(e.entries)
-	e.entries = append(e.entries, kv)
+// secret reports whether name's value came from a file or holds a secret.
+func (e *env) secret(name string) bool {
+	i, ok := e.index[name]
+	return ok && e.fromFile[i]
 }
 
-// rename puts name=value where from was, and drops an earlier empty name.
-func (e *env) rename(from, name string, value []byte) {
-	if i, ok := e.index[name]; ok {
-		e.entries[i] = ""
+func (e *env) set(name, value string, secret bool) { e.setEntry(name, name+"="+value, secret) }
+
+// setEntry sets name to the entry kv, "name=value".
+func (e *env) setEntry(name, kv string, secret bool) {
+	i, ok := e.index[name]
+	if !ok {
+		i = len(e.entries)
+		e.index[name] = i
+		e.entries = append(e.entries, kv)
+		e.fromFile = append(e.fromFile, false)
 	}
-	i := e.index[from]
-	delete(e.index, from)
-	e.entries[i] = name + "=" + string(value)
-	e.index[name] = i
+	e.entries[i], e.fromFile[i] = kv, secret
+}
+
+// rename puts name=value, read from a file, in the place of v; shadows drops
+// an earlier empty name.
+func (e *env) rename(v variable, name string, value []byte, shadows bool) {
+	if shadows {
+		e.entries[e.index[name]] = ""
+	}
+	delete(e.index, v.name)
+	e.index[name] = v.entry
+	e.entries[v.entry], e.fromFile[v.entry] = name+"="+string(value), true
 }
 
 func (e *env) currentNames() []string {
