@@ -170,18 +170,21 @@ func parseID(s string) (uint32, error) {
 
 // accountEntries calls f with the fields of each line of a passwd or group
 // file that has at least four, padded to seven; f returns true to stop.
-// Lines and fields are cut in place, with no allocation per line, and a
-// line that does not contain hint (a name it must hold) is passed over
-// before its fields are cut: a start with SHIM_USER reads every line of
-// /etc/group.
+// Lines and fields are cut in place, with no allocation per line, and with
+// a hint (a name the line must hold) the search jumps from one line holding
+// it to the next: a start with SHIM_USER goes through all of /etc/group.
 func accountEntries(file []byte, hint string, f func(fields *[7]string) bool) []string {
 	rest := string(file)
 	for rest != "" {
+		if hint != "" {
+			i := strings.Index(rest, hint)
+			if i < 0 {
+				return nil
+			}
+			rest = rest[strings.LastIndexByte(rest[:i], '\n')+1:]
+		}
 		var line string
 		line, rest, _ = strings.Cut(rest, "\n")
-		if !strings.Contains(line, hint) {
-			continue
-		}
 		var fields [7]string
 		n := 0
 		for ; n < len(fields)-1; n++ {

@@ -126,7 +126,16 @@ func TestAccountEntriesAsSplit(t *testing.T) {
 			file[i] = alphabet[rng.IntN(len(alphabet))]
 		}
 		name, id := []string{"", "a", "b", "ab"}[rng.IntN(4)], uint32(rng.IntN(3))
-		var seen, want [][]string
+		var seen, want, hinted, wantHinted [][]string
+		accountEntries(file, name, func(f *[7]string) bool { hinted = append(hinted, slices.Clone(f[:6])); return false })
+		for _, line := range strings.Split(string(file), "\n") {
+			if strings.Contains(line, name) {
+				split([]byte(line), func(f []string) bool { wantHinted = append(wantHinted, slices.Clone(f[:6])); return false })
+			}
+		}
+		if !slices.EqualFunc(hinted, wantHinted, slices.Equal) {
+			t.Fatalf("file %q, hint %q: entries\n got: %q\nwant: %q", file, name, hinted, wantHinted)
+		}
 		accountEntries(file, "", func(f *[7]string) bool { seen = append(seen, slices.Clone(f[:6])); return false })
 		split(file, func(f []string) bool { want = append(want, slices.Clone(f[:6])); return false })
 		if !slices.EqualFunc(seen, want, slices.Equal) {
