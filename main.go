@@ -409,9 +409,15 @@ func (w *watcher) reading(path string) {
 // stays pending across execve for the command, with no Go handler in
 // between that execve could cut short. Then signal.Stop returns once every
 // signal caught before is in the channel, and the watcher, if it has one,
-// exits, and stop never returns. As PID 1 the kernel would drop a signal
-// with the default action, so there Go's handler stays (a signal now ends
-// shim with Go's status 2) and only the exec'ing thread may take one.
+// exits, and stop never returns. That Stop disables the signals in the
+// runtime, one round trip each with its signal-mask thread, is what makes
+// this hold, dear as it is: a Go handler that began on another thread just
+// before the default action may reach the runtime's queue only after
+// Stop's wait, and then only a disabled signal makes it end shim itself;
+// with the signals still registered for another channel, as a cheaper stop
+// would keep them, it would be lost there. As PID 1 the kernel would drop a
+// signal with the default action, so there Go's handler stays (a signal now
+// ends shim with Go's status 2) and only the exec'ing thread may take one.
 func (w *watcher) stop() {
 	pid1 := os.Getpid() == 1
 	if !pid1 {
