@@ -8,6 +8,8 @@ package main
 import (
 	"os"
 	"os/signal"
+
+	"golang.org/x/sys/unix"
 )
 
 // userSwitch says whether SHIM_USER can be honoured here.
@@ -24,3 +26,5 @@ func noexecMount(string) bool { return false }
 func onlyThisThreadTakes([]os.Signal) {}
 
 func defaultAction(sigs []os.Signal) { signal.Reset(sigs...) }
+
+func openPath(_ *[]byte, path string, flags int) (int, error) { return unix.Open(path, flags, 0) }

@@ -15,6 +15,7 @@ import (
 // open, read, read, close.
 type osFiles struct {
 	buf     []byte            // reused for every file: read's result is valid until the next call
+	cpath   []byte            // reused for every path, NUL-terminated for open
 	waiting func(path string) // tells the signal watcher what a blocked read waits on
 }
 
@@ -29,7 +30,7 @@ func (o *osFiles) read(path string, limit int, regularOnly bool) ([]byte, error)
 	if regularOnly {
 		flags |= unix.O_NONBLOCK
 	}
-	fd, err := retry(func() (int, error) { return unix.Open(path, flags, 0) })
+	fd, err := retry(func() (int, error) { return openPath(&o.cpath, path, flags) })
 	if err != nil {
 		return nil, openError(path, err)
 	}

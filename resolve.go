@@ -652,8 +652,9 @@ type variable struct {
 }
 
 func newEnv(environ []string) *env {
+	// The index has room for the names renames add, since the old keys stay.
 	e := &env{entries: make([]string, 0, len(environ)), fromFile: make([]bool, 0, len(environ)),
-		index: make(map[string]int, len(environ)), in: make([]variable, 0, len(environ))}
+		index: make(map[string]int, 2*len(environ)), in: make([]variable, 0, len(environ))}
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -674,8 +675,20 @@ func newEnv(environ []string) *env {
 	return e
 }
 
-func (e *env) get(name string) (string, bool) {
+// lookup finds name's entry. rename leaves NAME_FILE's key in the index
+// (deleting it cost as much as the rest of a rename), so an entry counts
+// only while it still holds name: names hold no "=".
+func (e *env) lookup(name string) (int, bool) {
 	i, ok := e.index[name]
+	if !ok {
+		return 0, false
+	}
+	kv := e.entries[i]
+	return i, len(kv) > len(name) && kv[len(name)] == '=' && kv[:len(name)] == name
+}
+
+func (e *env) get(name string) (string, bool) {
+	i, ok := e.lookup(name)
 	if !ok {
 		return "", false
 	}
@@ -684,7 +697,7 @@ func (e *env) get(name string) (string, bool) {
 
 // secret reports whether name's value came from a file or holds a secret.
 func (e *env) secret(name string) bool {
-	i, ok := e.index[name]
+	i, ok := e.lookup(name)
 	return ok && e.fromFile[i]
 }
 
@@ -692,7 +705,7 @@ func (e *env) set(name, value string, secret bool) { e.setEntry(name, name+"="+v
 
 // setEntry sets name to the entry kv, "name=value".
 func (e *env) setEntry(name, kv string, secret bool) {
-	i, ok := e.index[name]
+	i, ok := e.lookup(name)
 	if !ok {
 		i = len(e.entries)
 		e.index[name] = i
@@ -708,7 +721,6 @@ func (e *env) rename(v variable, name string, value []byte, shadows bool) {
 	if shadows {
 		e.entries[e.index[name]] = ""
 	}
-	delete(e.index, v.name)
 	e.index[name] = v.entry
 	e.entries[v.entry], e.fromFile[v.entry] = name+"="+string(value), true
 }

@@ -388,6 +388,13 @@ func TestSecretsDir(t *testing.T) {
 			want:  []string{"TOKEN=env", "DB_PASSWORD=file", "EMPTY=filled"},
 		},
 		{
+			name:  "a file named after a _FILE that was read sets that name, not the one read",
+			env:   []string{"TOKEN_FILE=/t"},
+			files: fakeFiles{"/run/secrets": dirFile, "/run/secrets/token_file": "d", "/t": "f"},
+			set:   dir,
+			want:  []string{"TOKEN=f", "TOKEN_FILE=d"},
+		},
+		{
 			name:    "two files with one name",
 			files:   fakeFiles{"/run/secrets": dirFile, "/run/secrets/tls.crt": "a", "/run/secrets/tls_crt": "b"},
 			set:     dir,
@@ -637,6 +644,13 @@ func TestRequire(t *testing.T) {
 			files:   fakeFiles{"/p": "x"},
 			set:     req("POSTGRES_PASSWORD"),
 			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: did you mean POSTGRES_DB_PASSWORD, which is set?",
+		},
+		{
+			name:    "a _FILE that was read is no longer set",
+			env:     []string{"A_FILE=/a"},
+			files:   fakeFiles{"/a": "x"},
+			set:     req("A_FILE"),
+			wantErr: "A_FILE is required (SHIM_REQUIRE) but not set",
 		},
 		{
 			name:    "a skipped _FILE says why",
