@@ -47,6 +47,16 @@ func TestMain(m *testing.M) {
 	case "launch":
 		launch(os.Args[1:])
 	}
+	// The tests start shim as a container runtime would, with the default
+	// action for every watched signal. Run under nohup or as a background
+	// job, the test would hand its children SIGHUP, SIGINT or SIGQUIT
+	// ignored, which shim rightly leaves unwatched, and the tests that send
+	// those would wait for ever.
+	for _, sig := range watchedSignals {
+		if signal.Ignored(sig) {
+			defaultAction([]os.Signal{sig})
+		}
+	}
 	code := 1
 	if err := installBinaries(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
