@@ -7,7 +7,6 @@ package main
 
 import (
 	"os"
-	"os/signal"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,6 +24,10 @@ func noexecMount(string) bool { return false }
 
 func onlyThisThreadTakes([]os.Signal) {}
 
-func defaultAction(sigs []os.Signal) { signal.Reset(sigs...) }
+// defaultAction leaves Go's handler in place: signal.Reset here would take
+// the channel out of the runtime's list before stop's signal.Stop, which
+// then returns without waiting for a signal already caught, and that signal
+// would be lost. After Stop, Go's own default action ends shim.
+func defaultAction([]os.Signal) {}
 
 func openPath(_ *[]byte, path string, flags int) (int, error) { return unix.Open(path, flags, 0) }
