@@ -712,15 +712,23 @@ func unshareChild(t *testing.T, cmd *exec.Cmd) int {
 	return child
 }
 
-// TestSignalAsPID1 repeats the start-up window test with shim as PID 1 of a
-// new PID namespace, where the kernel drops every signal without a handler.
-func TestSignalAsPID1(t *testing.T) {
+// requirePIDNamespace skips where shim cannot be made PID 1 of a new PID
+// namespace, and returns unshare(1), which makes it so.
+func requirePIDNamespace(t *testing.T) string {
+	t.Helper()
 	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
 	requireRoot(t)
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
 		t.Skip("no unshare")
 	}
+	return unshare
+}
+
+// TestSignalAsPID1 repeats the start-up window test with shim as PID 1 of a
+// new PID namespace, where the kernel drops every signal without a handler.
+func TestSignalAsPID1(t *testing.T) {
+	unshare := requirePIDNamespace(t)
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -822,12 +830,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 // the command has not started when shim ends. (A signal that reaches
 // unshare's child before it execs shim is counted apart.)
 func TestSignalDuringStartAsPID1(t *testing.T) {
-	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
-	requireRoot(t)
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("no unshare")
-	}
+	unshare := requirePIDNamespace(t)
 	dir := t.TempDir()
 	fifo, marker := filepath.Join(dir, "fifo"), filepath.Join(dir, "ran")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {

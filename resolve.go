@@ -149,9 +149,9 @@ func (r *resolver) stopped() bool { return len(r.problems) > 0 && !r.allProblems
 // the variables cannot change the result.
 func (r *resolver) expandFiles() {
 	type planned struct {
-		variable
-		name    string
-		shadows bool // an empty name is set already: the file's value takes its place
+		variable        // NAME_FILE
+		target   string // NAME
+		shadows  bool   // an empty NAME is set already: the file's value takes its place
 	}
 	plan := make([]planned, 0, len(r.env.in))
 	for _, v := range r.env.in {
@@ -175,7 +175,7 @@ func (r *resolver) expandFiles() {
 		plan = append(plan, planned{v, name, set})
 	}
 	for _, f := range plan {
-		value, err := r.readSecret(f.variable.name, f.name, f.value, false)
+		value, err := r.readSecret(f.name, f.target, f.value, false)
 		if err != nil {
 			r.problem(err)
 			if r.stopped() {
@@ -183,9 +183,9 @@ func (r *resolver) expandFiles() {
 			}
 			continue
 		}
-		r.env.rename(f.variable, f.name, value, f.shadows)
+		r.env.rename(f.variable, f.target, value, f.shadows)
 		if r.report { // not built for nothing on every secret of every start
-			r.note("set %s from %s (%d bytes)", f.name, quote(f.value), len(value))
+			r.note("set %s from %s (%d bytes)", f.target, quote(f.value), len(value))
 		}
 	}
 }

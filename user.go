@@ -185,6 +185,9 @@ func accountEntries(file []byte, hint string, f func(fields *[7]string) bool) []
 		}
 		var line string
 		line, rest, _ = strings.Cut(rest, "\n")
+		if !strings.Contains(line, hint) {
+			continue // the hint's match spanned lines: this one does not hold it
+		}
 		var fields [7]string
 		n := 0
 		for ; n < len(fields)-1; n++ {

@@ -125,7 +125,8 @@ func TestAccountEntriesAsSplit(t *testing.T) {
 		for i := range file {
 			file[i] = alphabet[rng.IntN(len(alphabet))]
 		}
-		name, id := []string{"", "a", "b", "ab"}[rng.IntN(4)], uint32(rng.IntN(3))
+		names := []string{"", "a", "b", "ab", "a:b", "a\nb", "\n", ":", ","}
+		name, id := names[rng.IntN(len(names))], uint32(rng.IntN(3))
 		var seen, want, hinted, wantHinted [][]string
 		accountEntries(file, name, func(f *[7]string) bool { hinted = append(hinted, slices.Clone(f[:6])); return false })
 		for _, line := range strings.Split(string(file), "\n") {
