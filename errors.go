@@ -1,35 +1,26 @@
 package main
 
-// Errors and how they are printed. The rules for every line shim writes
-// about itself, as age's cmd keeps them:
-//
-//   - Each line on stderr starts with "shim: "; a hint with "shim: hint: ".
-//   - One problem is one line, lower case, with no full stop. errors.Join
-//     gives one line per joined problem, each followed by its own hints.
-//   - Every string that came from outside (a path, a variable or file name,
-//     argument text, a setting) is written with quote, so a newline or a
-//     control character in it cannot start a line of its own; the printer
-//     escapes any that reach it all the same.
-//   - No secret value, ever: messages name variables, paths and sizes.
+// A problem: an error with the exit status it causes and hints kept apart
+// until printed, and the quoting every outside string gets, so that no
+// input can forge a line of output. The output rules themselves are in
+// main.go, the only place that prints.
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// Exit statuses, as env(1), timeout(1) and docker run use them, so a caller
-// can tell shim's failures from the command's own.
+// Exit statuses, as env(1), timeout(1) and docker run use them.
 const (
 	exitShim      = 125 // shim failed; the command never ran
 	exitCannotRun = 126 // the command was found but could not be run
 	exitNotFound  = 127 // the command was not found
 )
 
-// problem is an error with the exit status it causes and hints for the
-// user. Hints stay separate values until printed.
 type problem struct {
 	err   error
 	code  int // 0 means exitShim
@@ -39,26 +30,20 @@ type problem struct {
 func (p *problem) Error() string { return p.err.Error() }
 func (p *problem) Unwrap() error { return p.err }
 
-// fail makes a problem from a message; hints may follow.
 func fail(msg string, hints ...string) error {
 	return &problem{err: errors.New(msg), hints: hints}
 }
 
-// failf is fail with formatting.
 func failf(format string, a ...any) error {
 	return &problem{err: fmt.Errorf(format, a...)}
 }
 
 // withHints adds hints to err, keeping its status.
 func withHints(err error, hints ...string) error {
-	if len(hints) == 0 {
-		return err
-	}
 	return &problem{err: err, code: exitCode(err), hints: hints}
 }
 
-// exitCode is the status for err: that of the first problem that names one,
-// else shim's own.
+// exitCode is the status of the first problem that names one, else 125.
 func exitCode(err error) int {
 	for err != nil {
 		if p, ok := err.(*problem); ok && p.code != 0 {
@@ -72,7 +57,8 @@ func exitCode(err error) int {
 	return exitShim
 }
 
-// errorLines formats err for stderr by the rules above.
+// errorLines gives one line per joined problem, each followed by its
+// hints, the innermost (most specific) first.
 func errorLines(err error) []string {
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		var lines []string
@@ -81,22 +67,21 @@ func errorLines(err error) []string {
 		}
 		return lines
 	}
-	// The innermost hints are the most specific: they come first.
 	var hints [][]string
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		if p, ok := e.(*problem); ok {
 			hints = append([][]string{p.hints}, hints...)
 		}
 	}
-	lines := []string{"shim: " + escapeControls(err.Error())}
+	lines := []string{"shim: " + err.Error()}
 	for _, h := range slices.Concat(hints...) {
-		lines = append(lines, "shim: hint: "+escapeControls(h))
+		lines = append(lines, "shim: hint: "+h)
 	}
 	return lines
 }
 
-// quote writes an outside string so that it reads as one token on one line:
-// as it is when it is plain printable ASCII, else in Go's quoted form.
+// quote writes an outside string as one token on one line: as it is when
+// it is plain printable ASCII, else in Go's quoted form.
 func quote(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
@@ -109,9 +94,37 @@ func quote(s string) string {
 	return s
 }
 
-// escapeControls is the printer's last line of defence: a control character
-// that reached a message unquoted is written as its escape.
+// describe writes a file error with its path quoted.
+func describe(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("%s %s: %v", pe.Op, quote(pe.Path), pe.Err)
+	}
+	return err.Error()
+}
+
+// deniedError is a file that exists but may not be read, with what the
+// permission hint needs; uid is -1 when not even the owner could be seen.
+type deniedError struct {
+	err            error
+	uid, gid, euid int
+	mode           fs.FileMode
+}
+
+func (e *deniedError) Error() string { return e.err.Error() }
+func (e *deniedError) Unwrap() error { return e.err }
+
+// errDangling is a symbolic link to nothing: a Kubernetes ..data link
+// pointing nowhere, or a secret that did not arrive.
+var errDangling = errors.New("a symbolic link to a file that does not exist")
+
+// notRegular names the type of a file that is not a regular one.
+func notRegular(kind string) error { return errors.New("not a regular file (" + kind + ")") }
+
+// escapeControls is the printer's last line of defence: a control
+// character that reached a line unquoted is written as its escape.
 func escapeControls(line string) string {
+	isControl := func(r rune) bool { return r < ' ' || r == 0x7f || r >= 0x80 && r < 0xa0 }
 	if !strings.ContainsFunc(line, isControl) {
 		return line
 	}
@@ -126,5 +139,3 @@ func escapeControls(line string) string {
 	}
 	return b.String()
 }
-
-func isControl(r rune) bool { return r < ' ' || r == 0x7f || r >= 0x80 && r < 0xa0 }

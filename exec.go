@@ -1,42 +1,35 @@
 package main
 
-// This file is everything between a resolved environment and the command
-// running in shim's place: the PATH lookup, the kernel's size limits, the
-// exec itself and the exit status each failure maps to. --check and a real
-// run judge the command with the same code: --check asks predictExec what
-// execve would answer, a run asks execve, and both answers are explained by
-// execFailure.
+// The command shim becomes: the PATH lookup, the kernel's size limits, the
+// exec and the status each failure maps to. --check and a run judge it with
+// the same code, as the user the command runs as: --check asks predict what
+// execve would answer, a run asks execve, and predict explains its answer.
 
 import (
-	"encoding/binary"
+	"bytes"
+	"debug/elf"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-const (
-	defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	pointerSize = strconv.IntSize / 8
-)
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// command is the program shim becomes, built once and used alike by --check
-// and by exec.
 type command struct {
 	path      string // what execve is given
-	shown     string // how messages name it: as written when it came from a variable, which may hold a secret
+	shown     string // as written when it came from ${NAME}, which may hold a secret
 	args, env []string
 }
 
 // newCommand finds the command as execvp does, in the PATH of the command's
 // own environment, and checks what execve would refuse with a bare E2BIG.
 func newCommand(written string, args, env []string) (command, error) {
-	c := command{shown: args[0], args: args, env: env}
-	if written != args[0] {
-		c.shown = written
-	}
+	c := command{shown: written, args: args, env: env}
 	path, err := lookPath(args[0], pathOf(env))
 	if err != nil {
 		return c, &problem{err: fmt.Errorf("exec %s: %w", quote(c.shown), err), code: exitNotFound}
@@ -45,7 +38,7 @@ func newCommand(written string, args, env []string) (command, error) {
 	if written == args[0] {
 		c.shown = path
 	}
-	return c, checkSize(path, args, env, maxEntry(), argMax())
+	return c, checkSize(path, args, env)
 }
 
 func pathOf(env []string) string {
@@ -57,9 +50,9 @@ func pathOf(env []string) string {
 	return defaultPath
 }
 
-// lookPath returns a name with a slash as it is; otherwise the first
-// executable file in PATH, or the first one found without permission so that
-// exec reports it as 126.
+// lookPath returns a name with a slash as it is, else the first executable
+// file in PATH, else the first one found without permission, which exec
+// then reports as 126.
 func lookPath(file, pathList string) (string, error) {
 	if file == "" {
 		return "", errors.New("the command is empty")
@@ -91,183 +84,261 @@ func lookPath(file, pathList string) (string, error) {
 }
 
 // checkSize names what execve would reject with a bare E2BIG: one string
-// over MAX_ARG_STRLEN, or everything together over ARG_MAX.
-func checkSize(path string, args, env []string, maxEntry, argMax int) error {
-	total := len(path) + 1 + pointerSize*(max(len(args), 1)+len(env))
+// over MAX_ARG_STRLEN, or the file name, the strings and a pointer for each
+// over ARG_MAX. pointers counts the strings as execve was given them: a
+// #! script's rewritten arguments do not change it.
+func checkSize(path string, args, env []string) error {
+	pointers := max(len(args), 1) + len(env)
+	total := len(path) + 1 + strconv.IntSize/8*pointers
 	for i, a := range args {
-		if len(a)+1 > maxEntry {
-			return fail(fmt.Sprintf("argument %d is %d bytes, over the kernel's limit of %d for one argument", i, len(a), maxEntry-1),
+		if len(a)+1 > maxEntry() {
+			return fail(fmt.Sprintf("argument %d is %d bytes, over the kernel's limit of %d for one argument", i, len(a), maxEntry()-1),
 				"pass a large value in an environment variable or a file instead")
 		}
 		total += len(a) + 1
 	}
 	for _, kv := range env {
-		if len(kv)+1 > maxEntry {
+		if len(kv)+1 > maxEntry() {
 			name, _, _ := strings.Cut(kv, "=")
-			return failf("%s is %d bytes, over the kernel's limit of %d for one environment variable", quote(name), len(kv), maxEntry-1)
+			return failf("%s is %d bytes, over the kernel's limit of %d for one environment variable", quote(name), len(kv), maxEntry()-1)
 		}
 		total += len(kv) + 1
 	}
-	if total > argMax {
-		return fail(fmt.Sprintf("the command's arguments and environment take %d bytes, over the kernel's limit of %d (ARG_MAX)", total, argMax),
+	if total > argMax() {
+		return fail(fmt.Sprintf("the command's arguments and environment take %d bytes, over the kernel's limit of %d (ARG_MAX)", total, argMax()),
 			"fewer or smaller secrets as variables; a program that can read a file is better given the path (SHIM_SKIP)")
 	}
 	return nil
 }
 
-// check is --check's verdict on the command: what a run would say.
-func (c command) check() error {
-	if errno := predictExec(c.path, 0); errno != 0 {
-		return c.execFailure(errno)
-	}
-	return nil
-}
-
-// exec replaces shim with the command. It returns only on failure.
+// exec replaces shim with the command; it returns only on failure.
 func (c command) exec() error {
-	return c.execFailure(unix.Exec(c.path, c.args, c.env))
+	err := unix.Exec(c.path, c.args, c.env)
+	return c.explain(err, predict(c.path, c.args, c.env))
 }
 
-// execFailure maps a failed execve to 126 or 127, with a hint where the
-// kernel's answer misleads: ENOENT for a file that exists means its
-// interpreter or dynamic loader is missing.
-func (c command) execFailure(err error) error {
-	name := quote(c.shown)
-	failure := func(code int, hints ...string) error {
-		return &problem{err: fmt.Errorf("exec %s: %w", name, err), code: code, hints: hints}
+// check is --check's verdict: the failure a run would report, or what
+// cannot be foreseen without running the command.
+func (c command) check() (unknown string, err error) {
+	v := predict(c.path, c.args, c.env)
+	if v.unknown == "" && (v.errno != 0 || v.size != nil) {
+		return "", c.explain(v.errno, v)
+	}
+	return v.unknown, nil
+}
+
+// explain maps a failed execve to its status, with predict's reading of
+// the cause where it agrees with the kernel's answer.
+func (c command) explain(err error, v verdict) error {
+	if v.size != nil && (errors.Is(err, unix.E2BIG) || err == v.errno) {
+		return v.size
+	}
+	code := exitCannotRun
+	switch {
+	case errors.Is(err, unix.E2BIG):
+		code = exitShim
+	case (errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)) && !v.exists:
+		code = exitNotFound
+	case errors.Is(err, unix.EACCES) && v.dir:
+		return &problem{err: fmt.Errorf("exec %s: is a directory", quote(c.shown)), code: code}
+	}
+	var hints []string
+	if errors.Is(err, v.errno) && v.why != "" {
+		hints = append(hints, v.why)
+	}
+	return &problem{err: fmt.Errorf("exec %s: %w", quote(c.shown), err), code: code, hints: hints}
+}
+
+// verdict is what execve would answer: errno 0 when the program would
+// start, unless unknown says why only running it can tell.
+type verdict struct {
+	errno       unix.Errno
+	why         string // the cause, for a hint
+	exists, dir bool   // the command itself: ENOENT for an existing file is about its interpreter
+	unknown     string
+	size        error // a #! script's rewritten arguments over the kernel's limits
+}
+
+// predict follows the kernel's order: the file, its type, execute
+// permission and mount; then binfmt_script (the #! line, the arguments
+// rewritten, at most five scripts deep) or binfmt_elf (class, machine,
+// type, PT_INTERP and its loader).
+func predict(path string, args, env []string) verdict {
+	var st unix.Stat_t
+	v := verdict{exists: unix.Stat(path, &st) == nil}
+	v.dir = v.exists && st.Mode&unix.S_IFMT == unix.S_IFDIR
+	for depth := 0; ; depth++ {
+		if depth > 5 {
+			return v.with(unix.ELOOP, "more than five #! scripts, each the interpreter of the one before")
+		}
+		if errno, why := runnable(path, depth > 0, "interpreter"); errno != 0 {
+			return v.with(errno, why)
+		}
+		head, err := readHead(path)
+		switch {
+		case err != nil:
+			v.unknown = "it cannot be read as this user to tell its format"
+			return v
+		case strings.HasPrefix(head, "#!"):
+			interp, arg, ok := scriptLine(head)
+			if !ok {
+				return v.with(unix.ENOEXEC, "a #! line that names no interpreter, or one cut off at 255 bytes")
+			}
+			args = append(append(append([]string{interp}, arg...), path), args[min(1, len(args)):]...)
+			if v.size = checkSize(path, args, env); v.size != nil {
+				return v.with(unix.E2BIG, "")
+			}
+			path = interp
+		case strings.HasPrefix(head, elf.ELFMAG):
+			return elfVerdict(v, path)
+		case binfmtMisc():
+			v.unknown = "binfmt_misc decides whether the kernel runs a file that is neither ELF nor #!"
+			return v
+		default:
+			return v.with(unix.ENOEXEC, "not a program: neither an ELF binary nor a script with a #! line")
+		}
+	}
+}
+
+func (v verdict) with(errno unix.Errno, why string) verdict {
+	v.errno, v.why = errno, why
+	return v
+}
+
+// runnable is what the kernel checks of every file it executes: the
+// command, each #! interpreter and an ELF loader.
+func runnable(path string, helper bool, role string) (unix.Errno, string) {
+	what := "the file"
+	if helper {
+		what = "its " + role + " " + quote(path)
 	}
 	var st unix.Stat_t
-	exists := unix.Stat(c.path, &st) == nil
-	switch {
-	case errors.Is(err, unix.ENOENT) && exists:
-		return failure(exitCannotRun, "the file exists, so what is missing is "+missingInterpreter(c.path))
-	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
-		return failure(exitNotFound)
-	case errors.Is(err, unix.EACCES) && exists && st.Mode&unix.S_IFMT == unix.S_IFDIR:
-		return &problem{err: fmt.Errorf("exec %s: is a directory", name), code: exitCannotRun}
-	case errors.Is(err, unix.EACCES) && exists && st.Mode&0o111 == 0:
-		return failure(exitCannotRun, "the file is not executable: chmod +x "+name)
-	case errors.Is(err, unix.EACCES):
-		return failure(exitCannotRun, "a #! interpreter or dynamic loader that is not an executable file, a file that is not a regular file, or a noexec mount")
-	case errors.Is(err, unix.ENOEXEC):
-		return failure(exitCannotRun, "not a program for this machine, or a script without a #! line")
+	switch err := unix.Stat(path, &st); {
+	case err != nil && helper:
+		return err.(unix.Errno), "the file exists, so what is missing is " + what
+	case err != nil:
+		return err.(unix.Errno), ""
+	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		return unix.EACCES, what + " is not a regular file"
+	case unix.Access(path, unix.X_OK) != nil:
+		return unix.EACCES, fmt.Sprintf("%s is not executable for uid %d (chmod +x, or its owner and mode)", what, unix.Getuid())
+	case noexecMount(path):
+		return unix.EACCES, what + " is on a file system mounted noexec"
 	}
-	return failure(exitCannotRun)
+	return 0, ""
 }
 
-// missingInterpreter names the #! interpreter of a script, or says that an
-// ELF binary's loader is missing (a glibc binary in a static or musl image).
-func missingInterpreter(path string) string {
-	kind, interp := programKind(path)
-	switch {
-	case kind == "ELF":
-		return "its dynamic loader " + quote(interp) + " (a dynamically linked binary in an image without its libc)"
-	case kind == "#!":
-		return "its interpreter " + quote(interp)
-	}
-	return "its interpreter or dynamic loader"
-}
-
-// predictExec answers what execve(path) would, as far as a look at the file
-// tells: the errno, or 0 when it would start. It follows the kernel's own
-// order: the file, its permission and mount, then a #! interpreter (relative
-// to the working directory, at most four deep) or an ELF binary's loader.
-// A binfmt_misc handler the kernel may have for other formats is not
-// consulted.
-func predictExec(path string, depth int) unix.Errno {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return err.(unix.Errno)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG || unix.Access(path, unix.X_OK) != nil || noexecMount(path) {
-		return unix.EACCES
-	}
-	kind, interp := programKind(path)
-	switch {
-	case kind == "#!" && depth >= 4:
-		return unix.ELOOP
-	case kind == "#!" && interp == "":
-		return unix.ENOEXEC
-	case kind == "#!":
-		return predictExec(interp, depth+1)
-	case kind == "ELF" && interp != "":
-		if err := unix.Stat(interp, &st); err != nil {
-			return err.(unix.Errno)
+// scriptLine reads a #! line as binfmt_script does, on the first 256
+// bytes padded with NULs: the line ends at a newline, or if a NUL comes
+// first at the buffer's end, where the name must have ended; only spaces
+// and tabs separate, so a CR is part of the name; the rest, trimmed, is one
+// argument up to a NUL.
+func scriptLine(head string) (name string, arg []string, ok bool) {
+	var buf [256]byte
+	copy(buf[:], head)
+	spacetab := func(i int) bool { return buf[i] == ' ' || buf[i] == '\t' }
+	find := func(from, to int, stop func(int) bool) int {
+		for ; from <= to; from++ {
+			if stop(from) {
+				return from
+			}
 		}
-		if st.Mode&unix.S_IFMT != unix.S_IFREG || unix.Access(interp, unix.X_OK) != nil {
-			return unix.EACCES
-		}
-	case kind == "":
-		return unix.ENOEXEC
+		return -1
 	}
-	return 0
+	notSpacetab := func(i int) bool { return !spacetab(i) }
+	terminator := func(i int) bool { return spacetab(i) || buf[i] == 0 }
+	end := find(0, 255, func(i int) bool { return buf[i] == '\n' || buf[i] == 0 })
+	if end < 0 || buf[end] == 0 {
+		first := find(2, 255, notSpacetab)
+		if first < 0 || find(first, 255, terminator) < 0 {
+			return "", nil, false
+		}
+		end = 255
+	}
+	for spacetab(end - 1) {
+		end--
+	}
+	start := find(2, end, notSpacetab)
+	if start < 0 || start == end {
+		return "", nil, false
+	}
+	argAt, sep := -1, find(start, end, terminator)
+	if sep >= 0 && buf[sep] != 0 {
+		argAt = find(sep, end, notSpacetab)
+	}
+	buf[end] = 0
+	if argAt >= 0 {
+		buf[sep] = 0
+		arg = []string{cString(buf[argAt:])}
+	}
+	return cString(buf[start:]), arg, true
 }
 
-// programKind reads the start of a file: "#!" and the interpreter its first
-// line names, "ELF" and its PT_INTERP loader (empty for a static binary), or
-// "?" when the file cannot be read (the kernel may still run it: execute
-// permission without read), or "" for anything else.
-func programKind(path string) (kind, interp string) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return "?", ""
+func cString(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return string(b[:i])
 	}
-	defer unix.Close(fd)
-	head := make([]byte, 256) // BINPRM_BUF_SIZE
-	n, _ := unix.Pread(fd, head, 0)
-	head = head[:max(n, 0)]
+	return string(b)
+}
+
+// elfVerdict is binfmt_elf's reading as far as debug/elf shows it: the
+// class and machine of shim itself, an executable type, a loader that
+// runs. What happens past that (segments mapped) only a run tells.
+func elfVerdict(v verdict, path string) verdict {
+	f, err := elf.Open(path)
+	self, selfErr := elf.Open("/proc/self/exe")
+	if err != nil || selfErr != nil {
+		v.unknown = "an ELF file that debug/elf cannot read whole; the kernel reads less of it"
+		return v
+	}
+	defer f.Close()
+	defer self.Close()
+	native := func(g *elf.File) bool {
+		return g.Class == self.Class && g.Machine == self.Machine && g.Data == self.Data
+	}
 	switch {
-	case len(head) >= 2 && string(head[:2]) == "#!":
-		line, _, _ := strings.Cut(string(head[2:]), "\n")
-		if fields := strings.Fields(line); len(fields) > 0 {
-			return "#!", fields[0]
-		}
-		return "#!", ""
-	case len(head) >= 4 && string(head[:4]) == "\x7fELF":
-		return "ELF", elfInterpreter(fd, head)
+	case !native(f) && binfmtMisc():
+		v.unknown = "a program for " + f.Machine.String() + ", which binfmt_misc (an emulator) may run"
+		return v
+	case !native(f):
+		return v.with(unix.ENOEXEC, "a program for another machine ("+f.Machine.String()+", "+f.Class.String()+")")
+	case f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN:
+		return v.with(unix.ENOEXEC, "an ELF file that is not a program ("+f.Type.String()+")")
 	}
-	return "", ""
-}
-
-// elfInterpreter returns the PT_INTERP path of an ELF file, read from its
-// program headers; just enough of the format to name a missing loader.
-func elfInterpreter(fd int, head []byte) string {
-	if len(head) < 64 {
-		return ""
-	}
-	var order binary.ByteOrder = binary.LittleEndian
-	if head[5] == 2 {
-		order = binary.BigEndian
-	}
-	var phoff, phentsize, phnum uint64
-	wide := head[4] == 2
-	if wide {
-		phoff, phentsize, phnum = order.Uint64(head[32:]), uint64(order.Uint16(head[54:])), uint64(order.Uint16(head[56:]))
-	} else {
-		phoff, phentsize, phnum = uint64(order.Uint32(head[28:])), uint64(order.Uint16(head[42:])), uint64(order.Uint16(head[44:]))
-	}
-	if phentsize < 32 || phnum > 64 {
-		return ""
-	}
-	ph := make([]byte, phentsize)
-	for i := range phnum {
-		if n, _ := unix.Pread(fd, ph, int64(phoff+i*phentsize)); n != len(ph) || order.Uint32(ph) != 3 { // PT_INTERP
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_INTERP {
 			continue
 		}
-		var off, size uint64
-		if wide {
-			off, size = order.Uint64(ph[8:]), order.Uint64(ph[32:])
-		} else {
-			off, size = uint64(order.Uint32(ph[4:])), uint64(order.Uint32(ph[16:]))
+		b := make([]byte, p.Filesz)
+		if n, _ := p.ReadAt(b, 0); n != len(b) || len(b) < 2 || b[len(b)-1] != 0 {
+			return v.with(unix.ENOEXEC, "its PT_INTERP is not a NUL-terminated path")
 		}
-		if size == 0 || size > 4096 {
-			return ""
+		loader := string(b[:len(b)-1])
+		if errno, why := runnable(loader, true, "dynamic loader"); errno == unix.ENOENT {
+			return v.with(errno, why+" (a dynamically linked binary in an image without its libc)")
+		} else if errno != 0 {
+			return v.with(errno, why)
 		}
-		buf := make([]byte, size)
-		if n, _ := unix.Pread(fd, buf, int64(off)); n == len(buf) {
-			return strings.TrimRight(string(buf), "\x00")
+		l, err := elf.Open(loader)
+		if err != nil || !native(l) {
+			return v.with(errBadLoader, "its dynamic loader "+quote(loader)+" is not an ELF program for this machine")
 		}
-		return ""
+		l.Close()
 	}
-	return ""
+	return v
+}
+
+// readHead is the first 256 bytes (BINPRM_BUF_SIZE) the kernel reads.
+func readHead(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, err := io.ReadFull(f, head)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return string(head[:n]), err
 }

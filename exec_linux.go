@@ -1,12 +1,14 @@
 package main
 
-// What only Linux has, or has its own way: the kernel's limits on argv and
-// envp, noexec mounts, a signal mask for every thread, and an open that
-// copies no path.
+// What only Linux has: the kernel's limits on argv and envp, noexec mounts
+// and binfmt_misc, a signal mask for every thread, and the switch of the
+// one thread that execs to the command's credentials.
 
 import (
+	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -14,21 +16,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const kernelStackCap = 8 << 20 // _STK_LIM
-
-// userSwitch says whether SHIM_USER can be honoured here.
 const userSwitch = true
 
-// maxEntry is the kernel's limit on one argument or NAME=value string,
-// counting its NUL: MAX_ARG_STRLEN, 32 pages.
-func maxEntry() int {
-	return 32 * unix.Getpagesize()
-}
+// maxEntry is MAX_ARG_STRLEN, the limit on one string with its NUL.
+func maxEntry() int { return 32 * unix.Getpagesize() }
 
-// argMax is the room execve gives argv and envp together: a quarter of the
-// stack limit, at most 3/4 of _STK_LIM and at least 32 pages (fs/exec.c).
+// argMax is the room execve gives argv and envp: a quarter of the stack
+// limit, at most 3/4 of _STK_LIM (8 MiB), at least 32 pages (fs/exec.c).
 func argMax() int {
-	limit := kernelStackCap / 4 * 3
+	limit := 8 << 20 / 4 * 3
 	var rl unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_STACK, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
 		limit = int(min(rl.Cur/4, uint64(limit)))
@@ -41,57 +37,118 @@ func noexecMount(path string) bool {
 	return unix.Statfs(path, &fs) == nil && fs.Flags&unix.ST_NOEXEC != 0
 }
 
-// onlyThisThreadTakes locks the calling goroutine to its thread and blocks
-// sigs in every other thread of the process, so that a signal either
-// reaches this thread's handler before execve or stays pending across it;
-// for PID 1, which keeps Go's handler to the end. Go offers this only
-// without cgo, which shim is built without; with cgo it does nothing.
-func onlyThisThreadTakes(sigs []os.Signal) {
-	runtime.LockOSThread()
+// binfmtMisc reports whether the kernel has binfmt_misc formats (qemu-user,
+// Wine, jar), which may run a file the other handlers refuse.
+func binfmtMisc() bool {
+	entries, _ := os.ReadDir("/proc/sys/fs/binfmt_misc")
+	status, _ := os.ReadFile("/proc/sys/fs/binfmt_misc/status")
+	return len(entries) > 2 && strings.HasPrefix(string(status), "enabled")
+}
+
+// onlyThisThreadTakes blocks sigs in every other thread, so that a signal
+// either reaches this thread's handler before execve or stays pending
+// across it for the command; a handler on another thread could be cut
+// short by execve and the signal lost.
+func onlyThisThreadTakes(sigs []syscall.Signal) {
 	var set unix.Sigset_t
 	bits := uint(unsafe.Sizeof(set.Val[0])) * 8
 	for _, sig := range sigs {
-		n := uint(sig.(syscall.Signal)) - 1
-		set.Val[n/bits] |= 1 << (n % bits)
+		set.Val[(uint(sig)-1)/bits] |= 1 << ((uint(sig) - 1) % bits)
 	}
-	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, kernelSigsetSize(), 0, 0); errno != 0 {
-		return
-	}
-	unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
-}
-
-// defaultAction gives sigs the kernel's default action, set with a raw
-// rt_sigaction behind the Go runtime's back: a fatal signal then ends the
-// process in the kernel, atomically with respect to execve. A zeroed
-// struct sigaction is SIG_DFL on every architecture, whatever its layout.
-func defaultAction(sigs []os.Signal) {
-	var act [64]byte
-	for _, sig := range sigs {
-		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig.(syscall.Signal)), uintptr(unsafe.Pointer(&act)), 0, kernelSigsetSize(), 0, 0)
-	}
-}
-
-// kernelSigsetSize is the kernel's sizeof(sigset_t), _NSIG/8: 128 signals
-// on MIPS, 64 elsewhere.
-func kernelSigsetSize() uintptr {
+	sigsetSize := uintptr(8)
 	if strings.HasPrefix(runtime.GOARCH, "mips") {
-		return 16
+		sigsetSize = 16 // _NSIG is 128 there
 	}
-	return 8
+	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, sigsetSize, 0, 0); errno == 0 {
+		unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
+	}
 }
 
-// openPath opens path with its NUL-terminated copy in *cpath, a buffer kept
-// for the next file: unix.Open allocates that copy for every secret, and the
-// allocation was a tenth of what a secret cost. Flags as unix.Open's.
-func openPath(cpath *[]byte, path string, flags int) (int, error) {
-	if strings.IndexByte(path, 0) >= 0 {
-		return -1, unix.EINVAL
+// become gives this thread, which execs, the credentials c: groups, gid,
+// uid, and no capability in any set unless c is root. One thread, as
+// setpriv does: the kernel charges every thread that switches to the
+// target's RLIMIT_NPROC, and the others end at execve. The parent-death
+// signal, which the kernel clears on a switch, is kept.
+func become(c credentials) error {
+	var deathSignal int
+	unix.Prctl(unix.PR_GET_PDEATHSIG, uintptr(unsafe.Pointer(&deathSignal)), 0, 0, 0)
+	if needSwitch(c) {
+		gids := make([]int, len(c.groups))
+		for i, g := range c.groups {
+			gids[i] = int(g)
+		}
+		setresuid, setresgid := uintptr(unix.SYS_SETRESUID), uintptr(unix.SYS_SETRESGID)
+		if runtime.GOARCH == "386" || runtime.GOARCH == "arm" {
+			setresuid, setresgid = 208, 210 // SETRESUID32, SETRESGID32: 32-bit ids
+		}
+		if err := unix.Setgroups(gids); err != nil {
+			return switchError("setgroups", err.(unix.Errno), c)
+		}
+		if _, _, errno := unix.RawSyscall(setresgid, uintptr(c.gid), uintptr(c.gid), uintptr(c.gid)); errno != 0 {
+			return switchError(fmt.Sprintf("setgid %d", c.gid), errno, c)
+		}
+		if _, _, errno := unix.RawSyscall(setresuid, uintptr(c.uid), uintptr(c.uid), uintptr(c.uid)); errno != 0 {
+			return switchError(fmt.Sprintf("setuid %d", c.uid), errno, c)
+		}
 	}
-	*cpath = append(append((*cpath)[:0], path...), 0)
-	dirfd := unix.AT_FDCWD
-	fd, _, errno := unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(&(*cpath)[0])), uintptr(flags|unix.O_LARGEFILE), 0, 0, 0)
-	if errno != 0 {
-		return -1, errno
+	if c.uid != 0 {
+		unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+		var none [2]unix.CapUserData
+		if err := unix.Capset(&unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}, &none[0]); err != nil {
+			return fmt.Errorf("dropping capabilities: %w", err)
+		}
 	}
-	return int(fd), nil
+	if deathSignal != 0 {
+		unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(deathSignal), 0, 0, 0)
+	}
+	return nil
 }
+
+// needSwitch reports whether this thread's ids or groups differ from c's;
+// the primary gid counts as a member, as the kernel's permission checks do.
+func needSwitch(c credentials) bool {
+	r, e, s := unix.Getresuid()
+	rg, eg, sg := unix.Getresgid()
+	groups, _ := unix.Getgroups()
+	have := append(groups, eg)
+	want := []int{int(c.gid)}
+	for _, g := range c.groups {
+		want = append(want, int(g))
+	}
+	slices.Sort(have)
+	slices.Sort(want)
+	u, g := int(c.uid), int(c.gid)
+	return r != u || e != u || s != u || rg != g || eg != g || sg != g || !slices.Equal(slices.Compact(have), slices.Compact(want))
+}
+
+// switchError explains the kernel's refusal of a switch.
+func switchError(call string, errno unix.Errno, c credentials) error {
+	err := fmt.Errorf("%s: %w", call, errno)
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var caps [2]unix.CapUserData
+	unix.Capget(&hdr, &caps[0])
+	var missing []string
+	for _, cap := range []struct {
+		name string
+		bit  uint
+	}{{"SETGID", unix.CAP_SETGID}, {"SETUID", unix.CAP_SETUID}} {
+		if caps[0].Effective&(1<<cap.bit) == 0 {
+			missing = append(missing, cap.name)
+		}
+	}
+	switch {
+	case errno == unix.EINVAL && len(c.groups) > 65536:
+		return fmt.Errorf("%d groups, more than the kernel allows (65536)", len(c.groups))
+	case errno == unix.EINVAL:
+		return withHints(err, "an id that this user namespace does not map (a rootless container): choose one the container maps, or run the container as the user")
+	case errno == unix.EPERM && len(missing) > 0:
+		return &problem{err: fmt.Errorf("shim runs as root without CAP_%s, which the switch needs", strings.Join(missing, " and CAP_")),
+			hints: []string{"the container drops it (cap_drop: ALL?): add cap_add: [" + strings.Join(missing, ", ") + "] to the service, or run the container as the user and leave SHIM_USER unset"}}
+	case errno == unix.EPERM:
+		return withHints(err, "a user namespace that denies setgroups (rootless containers): run the container as the user instead")
+	}
+	return err
+}
+
+// errBadLoader is execve's answer for a PT_INTERP that is no program.
+const errBadLoader = unix.ELIBBAD

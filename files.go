@@ -1,61 +1,56 @@
 package main
 
-// The file reader the resolver is given in a real run. It only reaches the
-// disk; which files count and what a failure means for the start are the
-// resolver's rules.
+// Reading a file exactly: its type known before it is opened where only
+// regular files count, at most one byte past a limit, a Kubernetes secret
+// volume read as one version, and failures described for the hints. Which
+// files count and what a failure means are the resolver's rules.
 
 import (
 	"io/fs"
 	"slices"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// osFiles reads real files with as few system calls as a small secret allows:
-// open, read, read, close.
+// osFiles is the file source of a real run.
 type osFiles struct {
-	buf     []byte            // reused for every file: read's result is valid until the next call
-	cpath   []byte            // reused for every path, NUL-terminated for open
-	waiting func(path string) // tells the signal watcher what a blocked read waits on
+	buf      []byte            // reused: read's result is valid until the next call
+	versions map[[2]uint64]int // a directory's device and inode → its ..data, opened once
 }
 
-// read returns at most limit+1 bytes of the file, so a caller can tell "too
-// large" without reading all of a huge file or /dev/zero. With regularOnly,
-// anything but a regular file (after following links) is refused before a
-// byte is read, and opening never blocks on a FIFO.
+// read returns at most limit+1 bytes of the file, so that "too large" needs
+// no more. With regularOnly anything but a regular file is refused before
+// it is opened: opening a device can have effects of its own.
 func (o *osFiles) read(path string, limit int, regularOnly bool) ([]byte, error) {
-	o.waiting(path)
-	defer o.waiting("")
-	flags := unix.O_RDONLY | unix.O_CLOEXEC
+	dirfd, name := o.where(path)
+	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY
 	if regularOnly {
+		if err := mustBeRegular(path, func(st *unix.Stat_t) error { return unix.Fstatat(dirfd, name, st, 0) }); err != nil {
+			return nil, err
+		}
 		flags |= unix.O_NONBLOCK
 	}
-	fd, err := retry(func() (int, error) { return openPath(&o.cpath, path, flags) })
-	if err != nil {
+	var fd int
+	if err := retry(func() (err error) { fd, err = unix.Openat(dirfd, name, flags, 0); return }); err != nil {
 		return nil, openError(path, err)
 	}
 	defer unix.Close(fd)
-	if regularOnly {
-		var st unix.Stat_t
-		if err := unix.Fstat(fd, &st); err != nil {
-			return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
-		}
-		if st.Mode&unix.S_IFMT != unix.S_IFREG {
-			return nil, &fs.PathError{Op: "open", Path: path, Err: notRegular(uint32(st.Mode))}
+	if regularOnly { // it may have been replaced between the look and the open
+		if err := mustBeRegular(path, func(st *unix.Stat_t) error { return unix.Fstat(fd, st) }); err != nil {
+			return nil, err
 		}
 	}
-	// Most secrets are a few dozen bytes: start small and grow towards the
-	// limit only for the rare large one.
 	if len(o.buf) == 0 {
-		o.buf = make([]byte, 4096)
+		o.buf = make([]byte, 4096) // most secrets are a few dozen bytes
 	}
 	n := 0
 	for n <= limit {
 		if n == len(o.buf) {
 			o.buf = append(o.buf, make([]byte, min(n, limit+1-n))...)
 		}
-		m, err := retry(func() (int, error) { return unix.Read(fd, o.buf[n:min(len(o.buf), limit+1)]) })
-		if err != nil {
+		var m int
+		if err := retry(func() (err error) { m, err = unix.Read(fd, o.buf[n:min(len(o.buf), limit+1)]); return }); err != nil {
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		if m == 0 {
@@ -66,18 +61,50 @@ func (o *osFiles) read(path string, limit int, regularOnly bool) ([]byte, error)
 	return o.buf[:n], nil
 }
 
-func retry(call func() (int, error)) (int, error) {
+// where says what to open: path itself, or, for a key of a Kubernetes
+// secret volume (dir/key a link to ..data/key), the key in the version
+// that dir/..data named when this directory was first read. The kubelet
+// swaps ..data at any moment; reading every key through one resolution of
+// it gives all keys of one version, never a mix.
+func (o *osFiles) where(path string) (int, string) {
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 {
+		return unix.AT_FDCWD, path
+	}
+	dir, name := path[:i+1], path[i+1:]
+	buf := make([]byte, len(name)+8)
+	if n, err := unix.Readlink(path, buf); err != nil || string(buf[:n]) != "..data/"+name {
+		return unix.AT_FDCWD, path
+	}
+	var st unix.Stat_t
+	if unix.Stat(dir, &st) != nil {
+		return unix.AT_FDCWD, path
+	}
+	id := [2]uint64{uint64(st.Dev), uint64(st.Ino)}
+	if fd, ok := o.versions[id]; ok {
+		return fd, name
+	}
+	fd, err := unix.Open(dir+"..data", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return unix.AT_FDCWD, path
+	}
+	if o.versions == nil {
+		o.versions = map[[2]uint64]int{}
+	}
+	o.versions[id] = fd
+	return fd, name
+}
+
+func retry(call func() error) error {
 	for {
-		n, err := call()
-		if err != unix.EINTR {
-			return n, err
+		if err := call(); err != unix.EINTR {
+			return err
 		}
 	}
 }
 
-// openError says what the resolver's messages need: for a permission
-// failure, the owner and mode behind it; for a missing file that is a
-// symlink, that the link dangles (a Kubernetes ..data link pointing nowhere).
+// openError keeps what the hints need: the owner and mode behind a
+// permission failure, and that a missing file is a dangling link.
 func openError(path string, err error) error {
 	pe := &fs.PathError{Op: "open", Path: path, Err: err}
 	var st unix.Stat_t
@@ -96,33 +123,42 @@ func openError(path string, err error) error {
 	return pe
 }
 
-// notRegular names a file type for a message.
-func notRegular(mode uint32) error {
-	kind := map[uint32]string{
-		unix.S_IFDIR:  "a directory",
-		unix.S_IFIFO:  "a named pipe",
-		unix.S_IFSOCK: "a socket",
-		unix.S_IFCHR:  "a character device",
-		unix.S_IFBLK:  "a block device",
-	}[mode&unix.S_IFMT]
-	return &notRegularError{kind}
+func mustBeRegular(path string, stat func(*unix.Stat_t) error) error {
+	var st unix.Stat_t
+	if err := retry(func() error { return stat(&st) }); err != nil {
+		return openError(path, err)
+	}
+	kind, ok := map[uint32]string{unix.S_IFDIR: "a directory", unix.S_IFIFO: "a named pipe", unix.S_IFSOCK: "a socket",
+		unix.S_IFCHR: "a character device", unix.S_IFBLK: "a block device"}[uint32(st.Mode)&unix.S_IFMT]
+	if !ok {
+		return nil
+	}
+	return &fs.PathError{Op: "open", Path: path, Err: notRegular(kind)}
 }
 
-// list returns every entry of dir, sorted, dot names included: the
-// resolver decides which count.
-// getdents rather than os.ReadDir, which would start the netpoller.
-func (o *osFiles) list(dir string) ([]string, error) {
-	fd, err := retry(func() (int, error) { return unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0) })
+// list returns the names in dir, sorted, dot names included, and the
+// directory's identity, so that one directory written two ways is read
+// once. getdents rather than os.ReadDir, which would start the netpoller.
+func (o *osFiles) list(dir string) ([]string, [2]uint64, error) {
+	var fd int
+	err := retry(func() (err error) {
+		fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		return
+	})
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+		return nil, [2]uint64{}, &fs.PathError{Op: "open", Path: dir, Err: err}
 	}
 	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, [2]uint64{}, &fs.PathError{Op: "stat", Path: dir, Err: err}
+	}
 	var names []string
 	buf := make([]byte, 8192)
 	for {
-		n, err := retry(func() (int, error) { return unix.ReadDirent(fd, buf) })
-		if err != nil {
-			return nil, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
+		var n int
+		if err := retry(func() (err error) { n, err = unix.ReadDirent(fd, buf); return }); err != nil {
+			return nil, [2]uint64{}, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
 		}
 		if n <= 0 {
 			break
@@ -130,5 +166,5 @@ func (o *osFiles) list(dir string) ([]string, error) {
 		_, _, names = unix.ParseDirent(buf[:n], -1, names)
 	}
 	slices.Sort(names)
-	return names, nil
+	return names, [2]uint64{uint64(st.Dev), uint64(st.Ino)}, nil
 }

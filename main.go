@@ -1,44 +1,27 @@
 // Command shim turns secret files into environment variables and then execs
-// the real program in its own place.
-//
-// It sits at a container's ENTRYPOINT:
+// the real program in its own place:
 //
 //	shim [--check] [--] command [args...]
 //
-// Every NAME_FILE=/path in the environment is read into NAME, with trailing
-// CR and LF stripped, and NAME_FILE is removed, so programs that only read
-// NAME from the environment (redis-server, most Python, Go and Node
-// services) get the _FILE convention of the official postgres and mysql
-// images. Path variables that other tools read (SSL_CERT_FILE,
-// AWS_WEB_IDENTITY_TOKEN_FILE, ...), names ending in __FILE, values without
-// a slash and names matched by SHIM_SKIP (or not by SHIM_ONLY) are left
-// alone. Files of SHIM_SECRETS_DIR become variables too. DATABASE_URL and
-// REDIS_URL are assembled from their parts with strict percent-encoding,
-// ${NAME} in the command line is expanded without a shell, SHIM_USER drops
-// privileges after the secrets are read, and then the command replaces shim
-// with execve: same PID, so signals from docker stop reach it and its exit
-// status is the container's.
-//
-// A secret that cannot be read exactly stops the start with exit status 125
-// and one line naming the variable and the path. shim never prints a
-// secret's value.
-//
-// Exit status: 125 when shim fails, 126 when the command cannot be run, 127
-// when it is not found; otherwise the command's own.
-//
-// The help text (shim --help) lists every setting.
+// Every NAME_FILE=/path is read into NAME, DATABASE_URL and REDIS_URL are
+// assembled from their parts, ${NAME} in the command line is expanded,
+// SHIM_USER switches users, and then execve: the same PID, nothing of shim
+// left. A secret that cannot be read exactly stops the start with 125; no
+// value is ever printed. This file is the straight line through it, and the
+// only place that prints or exits: one problem, one line, on stderr, each
+// outside string quoted (errors.go); a report on stdout (--check) or stderr
+// (SHIM_VERBOSE); output that cannot be written is 125.
 package main
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path"
+	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/kelseyhightower/envconfig"
@@ -101,49 +84,27 @@ Example:
 
 const usageLine = "Usage: shim [--check] [--] command [args...]"
 
-// settings are the SHIM_* variables, read by envconfig. Nested structs give
-// the keys with an underscore (Secrets.Dir is SHIM_SECRETS_DIR) without
-// split_words, which runs a regexp per field, and without an envconfig name
-// tag, which would fall back to the unprefixed name (SHIM_DATABASE_URL would
-// be read from DATABASE_URL itself). The descriptions live in usage alone:
-// envconfig looks up five tags per field, each a scan of the whole tag, and
-// long desc tags made that the largest cost of reading the settings.
+// settings are the SHIM_* variables, read by envconfig; Rules (resolve.go)
+// holds the resolver's.
 type settings struct {
-	Suffix  string `default:"_FILE"`
-	Skip    []string
-	Only    []string
-	Trim    bool `default:"true"`
-	Secrets struct {
-		Dir []string
-	}
-	Database struct {
-		URL bool `default:"true"`
-	}
-	Redis struct {
-		URL bool `default:"true"`
-	}
-	Require []string
-	Expand  struct {
-		Args bool `default:"true"`
-	}
+	Rules
 	User    string
 	Verbose bool `default:"false"`
 }
 
-// defaultSettings are what envconfig gives with no SHIM_* variable set; a
-// test holds the two equal.
-func defaultSettings() settings {
-	var s settings
-	s.Suffix, s.Trim, s.Database.URL, s.Redis.URL, s.Expand.Args = "_FILE", true, true, true, true
-	return s
-}
-
-// version is set at build time with -ldflags "-X main.version=v1.2.3";
-// without it the build info serves.
+// version is set with -ldflags "-X main.version=v1.2.3"; else build info.
 var version string
 
+// watched are the signals that end shim as PID 1 while it resolves: what
+// docker stop, Ctrl-C and a closing terminal send.
+var watched = []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT}
+
+// The main goroutine runs on the main thread, so that the thread that
+// switches users and execs is the one whose parent-death signal counts.
+func init() { runtime.LockOSThread() }
+
 func main() {
-	watch := watchSignals()
+	handOver := watchAsPID1()
 	check, written := options(os.Args[1:])
 	exitOn(checkNotSetuid())
 	environ := os.Environ()
@@ -153,26 +114,28 @@ func main() {
 	if !check {
 		exitOn(userErr)
 	}
-	req := request{environ: environ, args: written, settings: s, user: user, maxEntry: maxEntry(), report: check || s.Verbose, allProblems: check}
-	res, err := resolve(req, &osFiles{waiting: watch.reading})
-	if check {
-		os.Exit(dryRun(res, errors.Join(userErr, err), written[0]))
+	req := request{Rules: s.Rules, environ: environ, args: written, maxEntry: maxEntry(), report: check || s.Verbose, allProblems: check}
+	if user != nil {
+		req.home, req.runAs = user.home, user.String()
 	}
-	verbose(s.Verbose, res.report...)
+	res, err := resolve(req, &osFiles{})
+	if check {
+		os.Exit(dryRun(res, errors.Join(userErr, err), written[0], s.User, user))
+	}
+	exitOn(verbose(s.Verbose, res.report...))
 	exitOn(err)
 	if user != nil {
 		exitOn(userError(s.User, become(*user)))
 	}
 	cmd, err := newCommand(written[0], res.args, res.env)
 	exitOn(err)
-	verbose(s.Verbose, "exec "+quote(cmd.shown))
-	watch.stop()
+	exitOn(verbose(s.Verbose, "exec "+quote(cmd.shown)))
+	handOver()
 	exitOn(cmd.exec())
 }
 
 // options reads shim's own options, which come only before the command, as
-// with gosu and env(1): from the command on, everything is passed as is, so
-// "shim app --help" asks app. It answers --help and --version itself.
+// with gosu and env(1): "shim app --help" asks app.
 func options(args []string) (check bool, command []string) {
 	for ; len(args) > 0; args = args[1:] {
 		switch a := args[0]; {
@@ -182,11 +145,10 @@ func options(args []string) (check bool, command []string) {
 			exitAfterWriting("shim " + versionString() + "\n")
 		case a == "--check":
 			check = true
-		case a == "--":
-			if len(args) == 1 {
-				usageError("no command given")
-			}
+		case a == "--" && len(args) > 1:
 			return check, args[1:]
+		case a == "--":
+			usageError("no command given")
 		case strings.HasPrefix(a, "-") && a != "-":
 			usageError(fmt.Sprintf("unknown option %s (shim's options come before the command; use -- to end them)", quote(a)))
 		default:
@@ -197,13 +159,11 @@ func options(args []string) (check bool, command []string) {
 	return
 }
 
-// loadSettings reads the SHIM_* variables. envconfig's own errors quote the
-// Go field and type; shim's name only the variable and what it takes.
-// Without any SHIM_* variable the defaults are known, and envconfig's
-// reflection over the struct is skipped.
+// loadSettings reads the SHIM_* variables; without any, the defaults are
+// known and envconfig's reflection is skipped.
 func loadSettings(environ []string) (settings, error) {
 	s := defaultSettings()
-	if !hasPrefixed(environ, "SHIM_") {
+	if !strings.Contains("\x00"+strings.Join(environ, "\x00"), "\x00SHIM_") {
 		return s, nil
 	}
 	if err := envconfig.Process("shim", &s); err != nil {
@@ -218,34 +178,27 @@ func loadSettings(environ []string) (settings, error) {
 	}
 	s.Skip, s.Only, s.Require, s.Secrets.Dir = cleanList(s.Skip), cleanList(s.Only), cleanList(s.Require), cleanList(s.Secrets.Dir)
 	if _, set := os.LookupEnv("SHIM_ONLY"); set && len(s.Only) == 0 {
-		// Empty, SHIM_ONLY would expand everything: the opposite of what
-		// setting it asks for.
 		return s, errors.New("SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand")
 	}
-	for _, list := range []struct {
-		name     string
-		patterns []string
-	}{{"SHIM_SKIP", s.Skip}, {"SHIM_ONLY", s.Only}} {
-		for _, p := range list.patterns {
+	for name, patterns := range map[string][]string{"SHIM_SKIP": s.Skip, "SHIM_ONLY": s.Only} {
+		for _, p := range patterns {
 			if _, err := path.Match(p, ""); err != nil {
-				return s, failf("%s: bad pattern %s: %v", list.name, quote(p), err)
+				return s, failf("%s: bad pattern %s: %v", name, quote(p), err)
 			}
 		}
 	}
 	return s, nil
 }
 
-func hasPrefixed(environ []string, prefix string) bool {
-	for _, kv := range environ {
-		if strings.HasPrefix(kv, prefix) {
-			return true
-		}
-	}
-	return false
+// defaultSettings are envconfig's result with no SHIM_* set; a test holds
+// the two equal.
+func defaultSettings() settings {
+	var s settings
+	s.Suffix, s.Trim, s.Database.URL, s.Redis.URL, s.Expand.Args = "_FILE", true, true, true, true
+	return s
 }
 
-// cleanList drops the spaces and empty items of a comma-separated setting,
-// so "A, B," means A and B.
+// cleanList drops spaces and empty items: "A, B," is A and B.
 func cleanList(items []string) []string {
 	var out []string
 	for _, item := range items {
@@ -256,8 +209,6 @@ func cleanList(items []string) []string {
 	return out
 }
 
-// userFor reads SHIM_USER, if set, into credentials; the one place its
-// errors get the setting's name.
 func userFor(spec string) (*credentials, error) {
 	if spec == "" {
 		return nil, nil
@@ -276,159 +227,132 @@ func userError(spec string, err error) error {
 	return fmt.Errorf("SHIM_USER=%s: %w", quote(spec), err)
 }
 
-// dryRun is --check after resolving: the command is judged as a run would
-// judge it, every report line goes to stdout and every problem to stderr,
-// and the status is that of the first problem.
-func dryRun(res resolution, err error, written string) int {
+// dryRun is --check after resolving: the switch made on this thread and the
+// command judged as the user a run would exec it as; report lines on
+// stdout, problems on stderr, the status of the first problem.
+func dryRun(res resolution, err error, written, spec string, user *credentials) int {
 	lines := res.report
 	if res.args != nil {
-		cmd, cmdErr := newCommand(written, res.args, res.env)
-		if cmdErr == nil {
-			cmdErr = cmd.check()
+		var cmdErr error
+		if user != nil {
+			cmdErr = userError(spec, become(*user))
 		}
 		if cmdErr == nil {
-			lines = append(lines, "exec "+quote(cmd.shown))
+			cmdErr = checkCommand(written, res, &lines)
 		}
 		err = errors.Join(err, cmdErr)
 	}
-	if werr := writeLines(os.Stdout, "", lines); werr != nil {
+	if werr := write(1, "", lines); werr != nil {
 		err = errors.Join(err, werr)
 	}
 	if err != nil {
-		writeLines(os.Stderr, "", errorLines(err))
+		write(2, "", errorLines(err))
 		return exitCode(err)
 	}
 	return 0
 }
 
-// verbose writes SHIM_VERBOSE's lines: those of --check, on stderr.
-func verbose(on bool, lines ...string) {
-	if on {
-		writeLines(os.Stderr, "shim: ", lines)
+func checkCommand(written string, res resolution, lines *[]string) error {
+	cmd, err := newCommand(written, res.args, res.env)
+	if err != nil {
+		return err
 	}
+	unknown, err := cmd.check()
+	if err == nil {
+		line := "exec " + quote(cmd.shown)
+		if unknown != "" {
+			line += " (whether the kernel runs it only a run tells: " + unknown + ")"
+		}
+		*lines = append(*lines, line)
+	}
+	return err
 }
 
-func writeLines(w io.Writer, prefix string, lines []string) error {
+// verbose writes SHIM_VERBOSE's lines, those of --check, to stderr.
+func verbose(on bool, lines ...string) error {
+	if !on {
+		return nil
+	}
+	return write(2, "shim: ", lines)
+}
+
+// write writes whole lines to fd with plain write(2): a broken pipe is then
+// an error, 125, not death by SIGPIPE, which os.Stdout would give.
+func write(fd int, prefix string, lines []string) error {
 	var b strings.Builder
 	for _, line := range lines {
 		b.WriteString(prefix + escapeControls(line) + "\n")
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return failf("writing the output: %v", err)
+	for out := b.String(); out != ""; {
+		n, err := unix.Write(fd, []byte(out))
+		if err != nil && err != unix.EINTR {
+			return failf("writing the output: %v", err)
+		}
+		out = out[max(n, 0):]
 	}
 	return nil
 }
 
-// exitOn prints err by the rules in errors.go and exits with its status.
+// exitOn prints err and exits with its status, printed or not.
 func exitOn(err error) {
 	if err != nil {
-		writeLines(os.Stderr, "", errorLines(err))
+		write(2, "", errorLines(err))
 		os.Exit(exitCode(err))
 	}
 }
 
-// exitAfterWriting is --help and --version: 0 only when the text was
-// written whole.
+// exitAfterWriting is --help and --version: 0 only when written whole.
 func exitAfterWriting(text string) {
-	if _, err := io.WriteString(os.Stdout, text); err != nil {
-		exitOn(failf("writing the output: %v", err))
-	}
+	exitOn(write(1, "", strings.Split(strings.TrimSuffix(text, "\n"), "\n")))
 	os.Exit(0)
 }
 
-// usageError is a bad command line: one line for the problem, the usage
-// line and a pointer to the rest, which would flood a container's log.
+// usageError is a bad command line: the problem, the usage line and a
+// pointer to the rest, which would flood a container's log.
 func usageError(msg string) {
-	writeLines(os.Stderr, "", []string{"shim: " + msg, usageLine, "run 'shim --help' for more"})
+	write(2, "", []string{"shim: " + msg, usageLine, "run 'shim --help' for more"})
 	os.Exit(exitShim)
 }
 
-// The signals that end shim while it resolves: what docker stop, Ctrl-C and
-// a closing terminal send.
-var watchedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT}
-
-// watcher makes a watched signal end shim at once with 128+signal while it
-// resolves, even as PID 1, where the kernel drops signals without a handler
-// (and Go's runtime would exit 2).
-type watcher struct {
-	watched []os.Signal // the watched signals the parent did not leave ignored
-	signals chan os.Signal
-	execing chan struct{}
-	ready   chan struct{}
-	mu      sync.Mutex // a lock, not an atomic pointer, so reading allocates nothing per file
-	current string     // what a blocked read waits on, for the message
-}
-
-// watchSignals starts the watch. A signal the parent left ignored is not
-// watched; Go's runtime keeps SIGHUP and SIGINT ignored for the command.
-func watchSignals() *watcher {
-	w := &watcher{signals: make(chan os.Signal, 1), execing: make(chan struct{}), ready: make(chan struct{})}
-	for _, sig := range watchedSignals {
+// watchAsPID1 gives shim a handler for the watched signals only as PID 1,
+// where the kernel drops a signal without one: a read that blocks (a FIFO
+// without a writer) must not make an unstoppable container. Elsewhere the
+// kernel's default action ends shim, as it would gosu. The hand-over it
+// returns makes sure no signal is lost up to execve.
+func watchAsPID1() (handOver func()) {
+	if os.Getpid() != 1 {
+		return func() { onlyThisThreadTakes(watched) }
+	}
+	signals, execing, ready := make(chan os.Signal, 1), make(chan struct{}), make(chan struct{})
+	for _, sig := range watched {
 		if !signal.Ignored(sig) {
-			w.watched = append(w.watched, sig)
+			signal.Notify(signals, sig)
 		}
 	}
-	signal.Notify(w.signals, w.watched...)
-	go w.run()
-	return w
-}
-
-func (w *watcher) run() {
-	select {
-	case sig := <-w.signals:
-		w.die(sig)
-	case <-w.execing:
+	go func() {
 		select {
-		case sig := <-w.signals: // caught before the watch stopped
-			w.die(sig)
-		default:
+		case sig := <-signals:
+			die(sig)
+		case <-execing:
 		}
-		close(w.ready)
+		select {
+		case sig := <-signals: // caught before signal.Stop returned
+			die(sig)
+		default:
+			close(ready)
+		}
+	}()
+	return func() {
+		signal.Stop(signals)
+		execing <- struct{}{}
+		<-ready
+		onlyThisThreadTakes(watched)
 	}
 }
 
-func (w *watcher) die(sig os.Signal) {
-	msg := "shim: stopped by " + unix.SignalName(sig.(syscall.Signal))
-	w.mu.Lock() // held to the exit: the message names what was being read
-	if p := w.current; p != "" {
-		msg += " while reading " + quote(p)
-	}
-	writeLines(os.Stderr, "", []string{msg})
+func die(sig os.Signal) {
+	write(2, "", []string{"shim: stopped by " + unix.SignalName(sig.(syscall.Signal))})
 	os.Exit(128 + int(sig.(syscall.Signal)))
-}
-
-func (w *watcher) reading(path string) {
-	w.mu.Lock()
-	w.current = path
-	w.mu.Unlock()
-}
-
-// stop ends the watch just before exec, so that no signal is lost in
-// between. First the kernel's own default action takes over the watched
-// signals, so that one arriving from now on ends shim in the kernel, or
-// stays pending across execve for the command, with no Go handler in
-// between that execve could cut short. Then signal.Stop returns once every
-// signal caught before is in the channel, and the watcher, if it has one,
-// exits, and stop never returns. That Stop disables the signals in the
-// runtime, one round trip each with its signal-mask thread, is what makes
-// this hold, dear as it is: a Go handler that began on another thread just
-// before the default action may reach the runtime's queue only after
-// Stop's wait, and then only a disabled signal makes it end shim itself;
-// with the signals still registered for another channel, as a cheaper stop
-// would keep them, it would be lost there. As PID 1 the kernel would drop a
-// signal with the default action, so there Go's handler stays (a signal now
-// ends shim with Go's status 2) and only the exec'ing thread may take one.
-func (w *watcher) stop() {
-	pid1 := os.Getpid() == 1
-	if !pid1 {
-		defaultAction(w.watched)
-	}
-	signal.Stop(w.signals)
-	w.execing <- struct{}{}
-	<-w.ready
-	if pid1 {
-		onlyThisThreadTakes(w.watched)
-	}
 }
 
 // versionString is the version stamped at build time, else the module

@@ -295,3 +295,36 @@ func strictEscape(s string) string {
 	}
 	return b.String()
 }
+
+// TEMPORARY adapter until the urls branch lands.
+var errNoHost = errors.New("no host")
+
+func assembleURL(spec urlSpec, get func(string) (string, bool)) (string, string, error) {
+	first := func(names []string) part {
+		for _, name := range names {
+			if v, secret := get(name); v != "" {
+				return part{value: v, from: name, secret: secret}
+			}
+		}
+		return part{from: names[0]}
+	}
+	host := first(spec.host)
+	if host.value == "" {
+		return "", "", errNoHost
+	}
+	p := urlParts{scheme: first([]string{spec.scheme}), user: first(spec.user), password: first(spec.password),
+		host: host, port: first(spec.port), path: first(spec.path)}
+	if spec.query != "" {
+		p.query = first([]string{spec.query})
+	}
+	if p.scheme.value == "" {
+		p.scheme = part{value: spec.defaultScheme, from: spec.scheme}
+	}
+	p.password.secret = true
+	u, shown, err := buildURL(spec, p)
+	how := "assembled"
+	if p.password.value == "" {
+		how += ", no password"
+	}
+	return u, shown + " (" + how + ")", err
+}
