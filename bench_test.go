@@ -24,7 +24,7 @@ const benchSecret = "W6GEAeTZajnqFRtfRXU4Kgq4x21sOhPy\n"
 
 // benchRequest is a run with the defaults, as when no SHIM_* is set.
 func benchRequest(environ, args []string) request {
-	return request{environ: environ, args: args, settings: defaultSettings(), maxEntry: 131072}
+	return request{environ: environ, args: args, Rules: defaultSettings().Rules, maxEntry: 131072}
 }
 
 // benchBase is a container's usual environment before the secrets.
@@ -46,7 +46,7 @@ func (m benchMemory) read(path string, limit int, _ bool) ([]byte, error) {
 	return b[:min(len(b), limit+1)], nil
 }
 
-func (m benchMemory) list(string) ([]string, error) { return nil, nil }
+func (m benchMemory) list(string) ([]string, [2]uint64, error) { return nil, [2]uint64{}, nil }
 
 // benchEnviron is the base environment and n SECRET_i_FILE variables pointing
 // into dir.
@@ -102,7 +102,7 @@ func BenchmarkResolveFiles(b *testing.B) {
 			args := []string{"/bin/true"}
 			b.ReportAllocs()
 			for range b.N {
-				src := &osFiles{waiting: func(string) {}}
+				src := &osFiles{}
 				if _, err := resolve(benchRequest(environ, args), src); err != nil {
 					b.Fatal(err)
 				}

@@ -73,9 +73,9 @@ func errorLines(err error) []string {
 			hints = append([][]string{p.hints}, hints...)
 		}
 	}
-	lines := []string{"shim: " + err.Error()}
+	lines := []string{"shim: " + escapeControls(err.Error())}
 	for _, h := range slices.Concat(hints...) {
-		lines = append(lines, "shim: hint: "+h)
+		lines = append(lines, "shim: hint: "+escapeControls(h))
 	}
 	return lines
 }

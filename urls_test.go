@@ -23,7 +23,7 @@ func TestURLsDecodeAlike(t *testing.T) {
 	var urls []string
 	for _, pw := range passwords {
 		env := []string{"REDIS_HOST=redis", "REDIS_USERNAME=u+=/", "REDIS_PASSWORD=" + pw, "PGHOST=db", "PGUSER=u+=/", "PGPASSWORD=" + pw}
-		res, err := resolve(request{environ: env, args: []string{"cmd"}, settings: defaults(), maxEntry: 131072}, fakeFiles{})
+		res, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: defaults().Rules, maxEntry: 131072}, fakeFiles{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,112 +80,6 @@ func TestParseUser(t *testing.T) {
 			}
 			if err != nil || c.String() != tc.want {
 				t.Fatalf("got %q, %v; want %q", c, err, tc.want)
-			}
-		})
-	}
-}
-
-// TestAccountEntriesAsSplit: cutting lines and fields in place finds the
-// same entries, with the same fields, as splitting each line would, over
-// generated files of colons, commas, newlines and short names.
-func TestAccountEntriesAsSplit(t *testing.T) {
-	split := func(file []byte, f func(fields []string) bool) []string {
-		for _, line := range strings.Split(string(file), "\n") {
-			fields := strings.Split(line, ":")
-			if len(fields) < 4 {
-				continue
-			}
-			for len(fields) < 7 {
-				fields = append(fields, "")
-			}
-			if f(fields) {
-				return fields
-			}
-		}
-		return nil
-	}
-	splitMemberships := func(group []byte, user string) []uint32 {
-		if user == "" {
-			return nil
-		}
-		var gids []uint32
-		split(group, func(f []string) bool {
-			if gid, err := parseID(f[2]); err == nil && slices.Contains(strings.Split(f[3], ","), user) {
-				gids = append(gids, gid)
-			}
-			return false
-		})
-		return gids
-	}
-	const alphabet = "ab0:::\n,"
-	for seed := range runs(20000) {
-		rng := rand.New(rand.NewPCG(seed, 4))
-		file := make([]byte, rng.IntN(60))
-		for i := range file {
-			file[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		names := []string{"", "a", "b", "ab", "a:b", "a\nb", "\n", ":", ","}
-		name, id := names[rng.IntN(len(names))], uint32(rng.IntN(3))
-		var seen, want, hinted, wantHinted [][]string
-		accountEntries(file, name, func(f *[7]string) bool { hinted = append(hinted, slices.Clone(f[:6])); return false })
-		for _, line := range strings.Split(string(file), "\n") {
-			if strings.Contains(line, name) {
-				split([]byte(line), func(f []string) bool { wantHinted = append(wantHinted, slices.Clone(f[:6])); return false })
-			}
-		}
-		if !slices.EqualFunc(hinted, wantHinted, slices.Equal) {
-			t.Fatalf("file %q, hint %q: entries\n got: %q\nwant: %q", file, name, hinted, wantHinted)
-		}
-		accountEntries(file, "", func(f *[7]string) bool { seen = append(seen, slices.Clone(f[:6])); return false })
-		split(file, func(f []string) bool { want = append(want, slices.Clone(f[:6])); return false })
-		if !slices.EqualFunc(seen, want, slices.Equal) {
-			t.Fatalf("file %q: entries\n got: %q\nwant: %q", file, seen, want)
-		}
-		if got, want := findByName(file, name), split(file, func(f []string) bool { return f[0] == name }); !slices.Equal(got[:min(len(got), 6)], want[:min(len(want), 6)]) {
-			t.Fatalf("file %q: findByName(%q) = %q, want %q", file, name, got, want)
-		}
-		if got, want := memberships(file, name), splitMemberships(file, name); !slices.Equal(got, want) {
-			t.Fatalf("file %q: memberships(%q) = %v, want %v", file, name, got, want)
-		}
-		byID := func(f []string) bool { n, err := parseID(f[2]); return err == nil && n == id }
-		if got, want := findByID(file, id), split(file, byID); !slices.Equal(got[:min(len(got), 6)], want[:min(len(want), 6)]) {
-			t.Fatalf("file %q: findByID(%d) = %q, want %q", file, id, got, want)
-		}
-	}
-}
-
-// TestCheckSwitch: the switch is refused before any secret is read when the
-// process cannot make it, groups included.
-func TestCheckSwitch(t *testing.T) {
-	const allCaps = 1<<41 - 1
-	nobody := credentials{uid: 65534, gid: 65534, groups: []uint32{65534}}
-	root := credentials{uid: 0, gid: 0, groups: []uint32{0}}
-	notRoot := "operation not permitted (running as uid 65534)\nhint: shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges"
-	for _, tc := range []struct {
-		name    string
-		to      credentials
-		from    process
-		wantErr string
-	}{
-		{name: "root to nobody", to: nobody, from: process{capEff: allCaps, capsKnown: true}},
-		{name: "root to root with extra groups", to: root, from: process{groups: []uint32{0, 4, 27}, capEff: allCaps, capsKnown: true}},
-		{name: "root without /proc", to: nobody, from: process{}},
-		{name: "already nobody", to: nobody, from: process{uid: 65534, euid: 65534, gid: 65534, egid: 65534, groups: []uint32{65534}}},
-		{name: "nobody with root's group", to: nobody, from: process{uid: 65534, euid: 65534, gid: 65534, egid: 65534, groups: []uint32{0, 4}}, wantErr: notRoot},
-		{name: "nobody to root", to: root, from: process{uid: 65534, euid: 65534, gid: 65534, egid: 65534}, wantErr: notRoot},
-		{name: "root without SETUID and SETGID", to: nobody, from: process{capEff: allCaps &^ (1<<capSetuid | 1<<capSetgid), capsKnown: true},
-			wantErr: "shim runs as root without CAP_SETGID and CAP_SETUID, which the switch needs\nhint: the container drops it (cap_drop: ALL?): add cap_add: [SETGID, SETUID] to the service, or run the container as the user and leave SHIM_USER unset"},
-		{name: "root without SETGID, groups only", to: root, from: process{groups: []uint32{0, 4}, capEff: allCaps &^ (1 << capSetgid), capsKnown: true},
-			wantErr: "shim runs as root without CAP_SETGID, which the switch needs\nhint: the container drops it (cap_drop: ALL?): add cap_add: [SETGID] to the service, or run the container as the user and leave SHIM_USER unset"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := checkSwitch(tc.to, tc.from)
-			got := ""
-			if err != nil {
-				got = messages(err)
-			}
-			if got != tc.wantErr {
-				t.Errorf("got %q, want %q", got, tc.wantErr)
 			}
 		})
 	}
