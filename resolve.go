@@ -302,9 +302,9 @@ func (r *resolver) importFile(p, name string, owner map[string]string) bool {
 	if v, _ := r.env.get(name); v != "" {
 		from := "the environment"
 		if r.env.secret(name) {
-			from = name + r.Suffix
+			from = quote(name + r.Suffix)
 		}
-		r.note("shadowed %s: %s is already set from %s", quote(p), name, quote(from))
+		r.note("shadowed %s: %s is already set from %s", quote(p), name, from)
 		return true
 	}
 	if strings.HasPrefix(name, "SHIM_") {
@@ -346,7 +346,11 @@ func (r *resolver) assemble(spec urlSpec, enabled bool) {
 	u, shown, err := assembleURL(spec, r.env.part)
 	switch {
 	case errors.Is(err, errNoHost):
-		r.skipped[spec.target] = "not assembled: none of " + strings.Join(spec.host, ", ") + " is set"
+		unset := spec.host[0] + " is not set"
+		if len(spec.host) > 1 {
+			unset = "none of " + strings.Join(spec.host, ", ") + " is set"
+		}
+		r.skipped[spec.target] = "not assembled: " + unset
 	case errors.Is(err, errSeveralHosts):
 		reason := "not assembled: the host or the port lists several hosts, which libpq reads itself but a URL cannot give every client"
 		r.skipped[spec.target] = reason
