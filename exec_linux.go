@@ -45,6 +45,21 @@ func binfmtMisc() bool {
 	return len(entries) > 2 && strings.HasPrefix(string(status), "enabled")
 }
 
+// defaultAction sets the kernel's default action for sig behind Go's back:
+// a zeroed struct sigaction is SIG_DFL on every architecture.
+func defaultAction(sig syscall.Signal) {
+	var act [64]byte
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, sigsetSize(), 0, 0)
+}
+
+// sigsetSize is the kernel's sizeof(sigset_t): _NSIG is 128 on MIPS.
+func sigsetSize() uintptr {
+	if strings.HasPrefix(runtime.GOARCH, "mips") {
+		return 16
+	}
+	return 8
+}
+
 // onlyThisThreadTakes blocks sigs in every other thread, so that a signal
 // either reaches this thread's handler before execve or stays pending
 // across it for the command; a handler on another thread could be cut
@@ -55,11 +70,7 @@ func onlyThisThreadTakes(sigs []syscall.Signal) {
 	for _, sig := range sigs {
 		set.Val[(uint(sig)-1)/bits] |= 1 << ((uint(sig) - 1) % bits)
 	}
-	sigsetSize := uintptr(8)
-	if strings.HasPrefix(runtime.GOARCH, "mips") {
-		sigsetSize = 16 // _NSIG is 128 there
-	}
-	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, sigsetSize, 0, 0); errno == 0 {
+	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, sigsetSize(), 0, 0); errno == 0 {
 		unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
 	}
 }

@@ -28,6 +28,9 @@ func binfmtMisc() bool { return false }
 
 func onlyThisThreadTakes([]syscall.Signal) {}
 
+// defaultAction leaves Go's handler, which ends shim on these signals.
+func defaultAction(syscall.Signal) {}
+
 func become(credentials) error { return errors.New("switching users is supported on Linux only") }
 
 func needSwitch(credentials) bool { return true }

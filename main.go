@@ -316,12 +316,18 @@ func usageError(msg string) {
 
 // watchAsPID1 gives shim a handler for the watched signals only as PID 1,
 // where the kernel drops a signal without one: a read that blocks (a FIFO
-// without a writer) must not make an unstoppable container. Elsewhere the
-// kernel's default action ends shim, as it would gosu. The hand-over it
-// returns makes sure no signal is lost up to execve.
+// without a writer) must not make an unstoppable container. Elsewhere they
+// get the kernel's default action, Go's handler out of the way: a signal
+// ends shim as it would gosu, or, once execve is under way, stays pending
+// for the command. The hand-over it returns loses no signal up to execve.
 func watchAsPID1() (handOver func()) {
 	if os.Getpid() != 1 {
-		return func() { onlyThisThreadTakes(watched) }
+		for _, sig := range watched {
+			if !signal.Ignored(sig) {
+				defaultAction(sig)
+			}
+		}
+		return func() {}
 	}
 	signals, execing, ready := make(chan os.Signal, 1), make(chan struct{}), make(chan struct{})
 	for _, sig := range watched {
