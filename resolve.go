@@ -389,51 +389,23 @@ func (r *resolver) assemble(spec urlSpec, enabled bool) {
 	if v, _ := r.env.get(spec.target); !enabled || v != "" {
 		return
 	}
-	host := r.first(spec.host)
-	if host.value == "" {
+	u, shown, err := assembleURL(spec, func(name string) (string, bool) {
+		v, _ := r.env.get(name)
+		return v, r.env.secret(name)
+	})
+	switch {
+	case errors.Is(err, errNoHost):
 		return
-	}
-	p := urlParts{
-		scheme:   r.first([]string{spec.scheme}),
-		user:     r.first(spec.user),
-		password: r.first(spec.password),
-		host:     host,
-		port:     r.first(spec.port),
-		path:     r.first(spec.path),
-	}
-	if spec.query != "" {
-		p.query = r.first([]string{spec.query})
-	}
-	if p.scheme.value == "" {
-		p.scheme = part{value: spec.defaultScheme, from: spec.scheme}
-	}
-	p.password.secret = true
-	u, shown, err := buildURL(spec, p)
-	if errors.Is(err, errSeveralHosts) {
-		reason := "not assembled: " + host.from + " or the port lists several hosts, which libpq reads itself but a URL cannot give every client"
+	case errors.Is(err, errSeveralHosts):
+		reason := "not assembled: " + err.Error()
 		r.skipped[spec.target] = reason
 		r.note("skip %s: %s", spec.target, reason)
-		return
-	}
-	if err != nil {
+	case err != nil:
 		r.problem(withHints(err, "set "+spec.target+" yourself, or "+spec.setting+"=false to leave it unset"))
-		return
+	default:
+		r.env.set(spec.target, u, true) // it holds the password: never shown whole
+		r.note("set %s=%s", spec.target, shown)
 	}
-	r.env.set(spec.target, u, true) // it holds the password: never shown whole
-	how := "assembled"
-	if p.password.value == "" {
-		how += ", no password"
-	}
-	r.note("set %s=%s (%s)", spec.target, shown, how)
-}
-
-func (r *resolver) first(names []string) part {
-	for _, name := range names {
-		if v, _ := r.env.get(name); v != "" {
-			return part{value: v, from: name, secret: r.env.secret(name)}
-		}
-	}
-	return part{from: names[0]}
 }
 
 // require checks SHIM_REQUIRE after everything that can set a variable, and
