@@ -435,6 +435,43 @@ func TestVariableName(t *testing.T) {
 	}
 }
 
+// TestAssemble is the resolver's side of URL assembly (the URL itself is
+// urls_test.go's): when it assembles, where the URL goes, and the hint.
+func TestAssemble(t *testing.T) {
+	runResolveCases(t, []resolveCase{
+		{
+			name:       "the empty DATABASE_URL is filled in its place",
+			env:        []string{"DATABASE_URL=", "PGHOST=db", "PGPASSWORD_FILE=/p"},
+			files:      fakeFiles{"/p": pw},
+			want:       []string{"DATABASE_URL=postgresql://:" + pw + "@db:5432", "PGHOST=db", "PGPASSWORD=" + pw},
+			wantReport: []string{"set PGPASSWORD from /p (11 bytes)", "set DATABASE_URL=postgresql://:***@db:5432 (assembled)"},
+		},
+		{
+			name: "an existing DATABASE_URL is never touched",
+			env:  []string{"PGHOST=db", "DATABASE_URL=postgres://other"},
+			want: []string{"PGHOST=db", "DATABASE_URL=postgres://other"},
+		},
+		{
+			name:       "no host, no URL and no report line",
+			env:        []string{"POSTGRES_PASSWORD=x", "REDIS_PORT=x"},
+			want:       []string{"POSTGRES_PASSWORD=x", "REDIS_PORT=x"},
+			wantReport: []string{},
+		},
+		{
+			name: "SHIM_DATABASE_URL=false",
+			env:  []string{"PGHOST=db", "PGPORT=x"},
+			set:  func(s *settings) { s.Database.URL = false },
+			want: []string{"PGHOST=db", "PGPORT=x"},
+		},
+		{
+			name:    "a refused part gets the way out as a hint",
+			env:     []string{"REDIS_HOST=r", "REDIS_DB_FILE=/db"},
+			files:   fakeFiles{"/db": "99999999999"},
+			wantErr: "REDIS_DB: not a database number (0-2147483647)\nhint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
+		},
+	})
+}
+
 func TestRequire(t *testing.T) {
 	req := func(names ...string) func(*settings) {
 		return func(s *settings) { s.Require = names }

@@ -204,8 +204,8 @@ func urlPort(port part, scheme string) (string, error) {
 var urlKeys = map[string]bool{"host": true, "hostaddr": true, "port": true, "user": true, "password": true, "dbname": true}
 
 // validQuery accepts key=value items joined by &, which libpq, Go and Python
-// read alike: libpq refuses a second =, a ? and %00, Go a raw ;, and + is a
-// space to Go and Python only.
+// read alike: libpq refuses a second =, a ? and %00 and ends a userinfo at a
+// raw @, Go refuses a raw ;, and + is a space to Go and Python only.
 func validQuery(query string) bool {
 	seen := map[string]bool{}
 	for _, item := range strings.Split(query, "&") {
@@ -235,13 +235,12 @@ func validScheme(s string) bool { return allIn(s, alnum+"+-.") && s[0] >= 'A' }
 // strictEscape percent-encodes every byte outside RFC 3986's unreserved set,
 // with upper-case hex.
 func strictEscape(s string) string {
-	const hex = "0123456789ABCDEF"
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; strings.IndexByte(alnum+"-._~", c) >= 0 {
+	for _, c := range []byte(s) {
+		if strings.IndexByte(alnum+"-._~", c) >= 0 {
 			b.WriteByte(c)
 		} else {
-			b.Write([]byte{'%', hex[c>>4], hex[c&15]})
+			fmt.Fprintf(&b, "%%%02X", c)
 		}
 	}
 	return b.String()
