@@ -63,7 +63,10 @@ func assembleURL(spec urlSpec, get func(name string) (value string, secret bool)
 		return part{from: names[0]}
 	}
 	p := urlParts{scheme: pick(spec.scheme), user: pick(spec.user...), password: pick(spec.password...),
-		host: pick(spec.host...), port: pick(spec.port...), path: pick(spec.path...), query: pick(spec.query)}
+		host: pick(spec.host...), port: pick(spec.port...), path: pick(spec.path...)}
+	if spec.query != "" {
+		p.query = pick(spec.query)
+	}
 	if p.host.value == "" {
 		return "", "", errNoHost
 	}
