@@ -345,6 +345,9 @@ func TestParamsAsLibpqReadsThem(t *testing.T) {
 		}
 		urls, want[u] = append(urls, u), goReads
 	}
+	if len(urls) < 1000 {
+		t.Fatalf("only %d generated queries accepted", len(urls))
+	}
 	examples := []string{"application_name=a=b", "a=1?b=2", "??x=1", "a=%00"}
 	for _, q := range examples {
 		if _, _, err := assembleURL(databaseURL, vars{"PGHOST": "db", "DATABASE_PARAMS": q}.get); err == nil {
@@ -352,7 +355,6 @@ func TestParamsAsLibpqReadsThem(t *testing.T) {
 		}
 		urls = append(urls, "postgresql://db:5432?"+q)
 	}
-
 	script := `
 import json, sys
 from psycopg2.extensions import parse_dsn
