@@ -6,8 +6,9 @@ package main
 // judge (file kinds and sizes the kernel enforces, exec, signals, the exit
 // status and the output format), each with the exact exit status and
 // stderr the real binary must give, leaving no process behind. The pure
-// rules are tested once, in resolve_test.go. Every file the rows create
-// holds the sentinel, and run.do fails a row whose output shows it.
+// rules are tested once, in resolve_test.go and urls_test.go. Every file
+// the rows create holds the sentinel, and run.do fails a row whose output
+// shows it.
 
 import (
 	"bytes"

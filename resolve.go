@@ -352,7 +352,7 @@ func (r *resolver) assemble(spec urlSpec, enabled bool) {
 		}
 		r.skipped[spec.target] = "not assembled: " + unset
 	case errors.Is(err, errSeveralHosts):
-		reason := "not assembled: the host or the port lists several hosts, which libpq reads itself but a URL cannot give every client"
+		reason := "not assembled: " + err.Error()
 		r.skipped[spec.target] = reason
 		r.note("skip %s: %s", spec.target, reason)
 	case err != nil:

@@ -6,8 +6,6 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"math/rand/v2"
-	"net/netip"
-	"net/url"
 	"os"
 	"path"
 	"slices"
@@ -443,185 +441,39 @@ func TestVariableName(t *testing.T) {
 	}
 }
 
-func TestDatabaseURL(t *testing.T) {
-	base := []string{"POSTGRES_USER=app", "POSTGRES_PASSWORD=" + pw, "DATABASE_HOST=db", "POSTGRES_DB=appdb"}
-	enc := "S3NTINEL-pw"
+// TestAssemble is the resolver's side of URL assembly (the URL itself is
+// urls_test.go's): when it assembles, where the URL goes, and the hint.
+func TestAssemble(t *testing.T) {
 	runResolveCases(t, []resolveCase{
 		{
-			name: "assembled from the postgres variables",
-			env:  base,
-			want: append(slices.Clone(base), "DATABASE_URL=postgresql://app:"+enc+"@db:5432/appdb"),
-		},
-		{
-			name:  "the password can come from a _FILE",
-			env:   []string{"POSTGRES_PASSWORD_FILE=/run/secrets/pg", "PGHOST=db"},
-			files: fakeFiles{"/run/secrets/pg": "p/+=@:% x\n"},
-			want:  []string{"POSTGRES_PASSWORD=p/+=@:% x", "PGHOST=db", "DATABASE_URL=postgresql://:p%2F%2B%3D%40%3A%25%20x@db:5432"},
-		},
-		{
-			name: "DATABASE_* beats POSTGRES_* beats PG*",
-			env: []string{"PGUSER=u3", "POSTGRES_USER=u2", "DATABASE_USER=u1", "PGHOST=h3", "POSTGRES_HOST=h2",
-				"PGPORT=3", "POSTGRES_PORT=2", "DATABASE_PORT=1", "PGDATABASE=d3", "DATABASE_NAME=d1", "PGPASSWORD=p3", "DATABASE_PASSWORD=p1"},
-			want: []string{"PGUSER=u3", "POSTGRES_USER=u2", "DATABASE_USER=u1", "PGHOST=h3", "POSTGRES_HOST=h2",
-				"PGPORT=3", "POSTGRES_PORT=2", "DATABASE_PORT=1", "PGDATABASE=d3", "DATABASE_NAME=d1", "PGPASSWORD=p3", "DATABASE_PASSWORD=p1",
-				"DATABASE_URL=postgresql://u1:p1@h2:1/d1"},
-		},
-		{
-			name: "an empty variable falls through to the next",
-			env:  []string{"DATABASE_HOST=", "POSTGRES_HOST=h2"},
-			want: []string{"DATABASE_HOST=", "POSTGRES_HOST=h2", "DATABASE_URL=postgresql://h2:5432"},
-		},
-		{
-			name: "the empty DATABASE_URL is filled in its place",
-			env:  []string{"DATABASE_URL=", "PGHOST=db"},
-			want: []string{"DATABASE_URL=postgresql://db:5432", "PGHOST=db"},
-		},
-		{
-			name: "mysql's default port, an unknown scheme's none, a driver keeps the default",
-			env:  []string{"DATABASE_SCHEME=mysql", "DATABASE_HOST=db"},
-			want: []string{"DATABASE_SCHEME=mysql", "DATABASE_HOST=db", "DATABASE_URL=mysql://db:3306"},
-		},
-		{
-			name: "an unknown scheme gets no default port",
-			env:  []string{"DATABASE_SCHEME=cockroachdb", "DATABASE_HOST=db"},
-			want: []string{"DATABASE_SCHEME=cockroachdb", "DATABASE_HOST=db", "DATABASE_URL=cockroachdb://db"},
-		},
-		{
-			name: "a driver suffix keeps the default port",
-			env:  []string{"DATABASE_SCHEME=postgresql+psycopg", "DATABASE_HOST=db", "DATABASE_PARAMS=sslmode=require&connect_timeout=5"},
-			want: []string{"DATABASE_SCHEME=postgresql+psycopg", "DATABASE_HOST=db", "DATABASE_PARAMS=sslmode=require&connect_timeout=5",
-				"DATABASE_URL=postgresql+psycopg://db:5432?sslmode=require&connect_timeout=5"},
-		},
-		{
-			name: "IPv6 hosts get brackets",
-			env:  []string{"DATABASE_HOST=::1"},
-			want: []string{"DATABASE_HOST=::1", "DATABASE_URL=postgresql://[::1]:5432"},
-		},
-		{
-			name: "an IPv6 host already in brackets",
-			env:  []string{"DATABASE_HOST=[2001:db8::1]", "POSTGRES_DB=x"},
-			want: []string{"DATABASE_HOST=[2001:db8::1]", "POSTGRES_DB=x", "DATABASE_URL=postgresql://[2001:db8::1]:5432/x"},
-		},
-		{
-			name: "a socket directory goes into the host parameter",
-			env:  []string{"PGHOST=/var/run/postgresql", "PGDATABASE=app", "PGUSER=u"},
-			want: []string{"PGHOST=/var/run/postgresql", "PGDATABASE=app", "PGUSER=u", "DATABASE_URL=postgresql://u@/app?host=%2Fvar%2Frun%2Fpostgresql&port=5432"},
-		},
-		{
-			name: "a database name with a slash is encoded",
-			env:  []string{"PGHOST=db", "PGDATABASE=a/b c"},
-			want: []string{"PGHOST=db", "PGDATABASE=a/b c", "DATABASE_URL=postgresql://db:5432/a%2Fb%20c"},
+			name:       "the empty DATABASE_URL is filled in its place",
+			env:        []string{"DATABASE_URL=", "PGHOST=db", "PGPASSWORD_FILE=/p"},
+			files:      fakeFiles{"/p": pw},
+			want:       []string{"DATABASE_URL=postgresql://:" + pw + "@db:5432", "PGHOST=db", "PGPASSWORD=" + pw},
+			wantReport: []string{"set PGPASSWORD from /p (11 bytes)", "set DATABASE_URL=postgresql://:***@db:5432 (assembled)"},
 		},
 		{
 			name: "an existing DATABASE_URL is never touched",
-			env:  append(slices.Clone(base), "DATABASE_URL=postgres://other"),
-			want: append(slices.Clone(base), "DATABASE_URL=postgres://other"),
+			env:  []string{"PGHOST=db", "DATABASE_URL=postgres://other"},
+			want: []string{"PGHOST=db", "DATABASE_URL=postgres://other"},
 		},
 		{
-			name: "no host, no URL",
-			env:  []string{"POSTGRES_PASSWORD=x"},
-			want: []string{"POSTGRES_PASSWORD=x"},
+			name:       "no host, no URL and no report line",
+			env:        []string{"POSTGRES_PASSWORD=x", "REDIS_PORT=x"},
+			want:       []string{"POSTGRES_PASSWORD=x", "REDIS_PORT=x"},
+			wantReport: []string{},
 		},
 		{
 			name: "SHIM_DATABASE_URL=false",
-			env:  base,
+			env:  []string{"PGHOST=db", "PGPORT=x"},
 			set:  func(s *settings) { s.Database.URL = false },
-			want: base,
+			want: []string{"PGHOST=db", "PGPORT=x"},
 		},
 		{
-			name:    "a bad port names its variable",
-			env:     []string{"DATABASE_HOST=db", "POSTGRES_PORT=65536"},
-			wantErr: "POSTGRES_PORT: not a port number (1-65535)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name:    "port zero",
-			env:     []string{"DATABASE_HOST=db", "PGPORT=0"},
-			wantErr: "PGPORT: not a port number (1-65535)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name: "a Kubernetes service link in POSTGRES_PORT",
-			env:  []string{"DATABASE_HOST=db", "POSTGRES_PORT=tcp://10.0.0.5:5432"},
-			wantErr: "POSTGRES_PORT: not a port number (1-65535)\n" +
-				"hint: Kubernetes sets POSTGRES_PORT=tcp://... for a Service of that name; set the port explicitly, or enableServiceLinks: false in the pod spec\n" +
-				"hint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name: "a port in the host",
-			env:  []string{"DATABASE_HOST=db:5432"},
-			wantErr: "DATABASE_HOST: not a host name or IP address\n" +
-				"hint: give the port in its own variable; an IPv6 address is written without brackets or zone\n" +
-				"hint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name:    "a host with an @",
-			env:     []string{"POSTGRES_HOST=user@db"},
-			wantErr: "POSTGRES_HOST: not a host name or IP address\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name:    "a bad scheme",
-			env:     []string{"DATABASE_SCHEME=post gres", "DATABASE_HOST=db"},
-			wantErr: "DATABASE_SCHEME: not a URL scheme (a letter, then letters, digits, +, - or .)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name:    "bad params",
-			env:     []string{"DATABASE_PARAMS=a=b#frag", "DATABASE_HOST=db"},
-			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10, with %XX escapes)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-	})
-}
-
-func TestStrictEscape(t *testing.T) {
-	// The worked examples of the field notes: what Go's url.UserPassword
-	// would leave raw (+, =) is encoded.
-	for raw, want := range map[string]string{
-		"p/+=@:%":   "p%2F%2B%3D%40%3A%25",
-		"ab+c/d==":  "ab%2Bc%2Fd%3D%3D",
-		"p/+=@:% x": "p%2F%2B%3D%40%3A%25%20x",
-		"A-z_0.9~":  "A-z_0.9~",
-		"\xff\x00":  "%FF%00",
-	} {
-		if got := strictEscape(raw); got != want {
-			t.Errorf("strictEscape(%q) = %q, want %q", raw, got, want)
-		}
-	}
-}
-
-func TestRedisURL(t *testing.T) {
-	runResolveCases(t, []resolveCase{
-		{
-			name:  "password only, legacy AUTH",
-			env:   []string{"REDIS_HOST=redis", "REDIS_PASSWORD_FILE=/r"},
-			files: fakeFiles{"/r": "ab+c/d=="},
-			want:  []string{"REDIS_HOST=redis", "REDIS_PASSWORD=ab+c/d==", "REDIS_URL=redis://:ab%2Bc%2Fd%3D%3D@redis:6379"},
-		},
-		{
-			name: "ACL user, TLS, port and database",
-			env:  []string{"REDIS_SCHEME=rediss", "REDIS_USERNAME=app", "REDIS_PASSWORD=p@ss", "REDIS_HOST=10.0.0.2", "REDIS_PORT=6380", "REDIS_DB=2"},
-			want: []string{"REDIS_SCHEME=rediss", "REDIS_USERNAME=app", "REDIS_PASSWORD=p@ss", "REDIS_HOST=10.0.0.2", "REDIS_PORT=6380", "REDIS_DB=2",
-				"REDIS_URL=rediss://app:p%40ss@10.0.0.2:6380/2"},
-		},
-		{
-			name: "no password",
-			env:  []string{"REDIS_HOST=fe80::1"},
-			want: []string{"REDIS_HOST=fe80::1", "REDIS_URL=redis://[fe80::1]:6379"},
-		},
-		{
-			name: "SHIM_REDIS_URL=false",
-			env:  []string{"REDIS_HOST=redis"},
-			set:  func(s *settings) { s.Redis.URL = false },
-			want: []string{"REDIS_HOST=redis"},
-		},
-		{
-			name:    "a database that is not a number",
-			env:     []string{"REDIS_HOST=redis", "REDIS_DB=zero"},
-			wantErr: "REDIS_DB: not a database number\nhint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
-		},
-		{
-			name: "a Kubernetes service link in REDIS_PORT",
-			env:  []string{"REDIS_HOST=redis", "REDIS_PORT=tcp://10.0.0.9:6379"},
-			wantErr: "REDIS_PORT: not a port number (1-65535)\n" +
-				"hint: Kubernetes sets REDIS_PORT=tcp://... for a Service of that name; set the port explicitly, or enableServiceLinks: false in the pod spec\n" +
-				"hint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
+			name:    "a refused part gets the way out as a hint",
+			env:     []string{"REDIS_HOST=r", "REDIS_DB_FILE=/db"},
+			files:   fakeFiles{"/db": "99999999999"},
+			wantErr: "REDIS_DB: not a database number (0-2147483647)\nhint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
 		},
 	})
 }
@@ -827,81 +679,6 @@ func FuzzExpandFiles(f *testing.F) {
 	})
 }
 
-// FuzzBuildURL checks the round trip: what buildURL writes, Go's url.Parse
-// reads back as exactly the same parts, or buildURL refuses the parts.
-func FuzzBuildURL(f *testing.F) {
-	f.Add("postgresql", "app", "p/+=@:% x", "db", "5432", "app", "sslmode=require", false)
-	f.Add("redis", "", "ab+c/d==", "::1", "", "0", "", true)
-	f.Add("mysql", "u:x", "", "[2001:db8::1]", "3306", "a/b?c#d", "", false)
-	f.Add("postgres", "u", "p", "/var/run/postgresql", "", "db", "a=b", false)
-	f.Fuzz(func(t *testing.T, scheme, user, password, host, port, path, query string, numeric bool) {
-		spec := databaseURL
-		spec.numericPath = numeric
-		p := urlParts{
-			scheme: part{value: scheme, from: "S"}, user: part{value: user, from: "U"}, password: part{value: password, from: "P", secret: true},
-			host: part{value: host, from: "H"}, port: part{value: port, from: "PORT"}, path: part{value: path, from: "D"}, query: part{value: query, from: "Q"},
-		}
-		// Every part from a file is a secret: marked, none may show.
-		marked := p
-		for _, pt := range []*part{&marked.scheme, &marked.user, &marked.password, &marked.host, &marked.port, &marked.path, &marked.query} {
-			pt.value, pt.secret = sentinel+pt.value, true
-		}
-		if _, shown, err := buildURL(spec, marked); err != nil {
-			assertNoSecret(t, "error", strings.Join(errorLines(err), "\n"))
-		} else {
-			assertNoSecret(t, "masked URL", shown)
-		}
-		raw, _, err := buildURL(spec, p)
-		if err != nil {
-			return
-		}
-		u, err := url.Parse(raw)
-		if err != nil {
-			t.Fatalf("url.Parse(%q): %v", raw, err)
-		}
-		if u.Scheme != strings.ToLower(scheme) {
-			t.Errorf("scheme %q, want %q", u.Scheme, scheme)
-		}
-		gotPassword, _ := u.User.Password()
-		if u.User.Username() != user || gotPassword != password {
-			t.Errorf("userinfo %q:%q, want %q:%q (%s)", u.User.Username(), gotPassword, user, password, raw)
-		}
-		_, rest, _ := strings.Cut(raw, "://")
-		if userinfo, _, ok := strings.Cut(rest, "@"); ok && strings.ContainsAny(userinfo, "+=") {
-			t.Errorf("userinfo %q has a raw + or =", userinfo)
-		}
-		if gotPath := strings.TrimPrefix(u.Path, "/"); gotPath != path {
-			t.Errorf("path %q, want %q", gotPath, path)
-		}
-		wantHost := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-		gotHost := u.Hostname()
-		if strings.HasPrefix(host, "/") {
-			gotHost = u.Query().Get("host")
-			wantHost = host
-		}
-		if gotHost != wantHost && !sameIP(gotHost, wantHost) {
-			t.Errorf("host %q, want %q (%s)", gotHost, wantHost, raw)
-		}
-		if !strings.HasPrefix(host, "/") {
-			if q := strings.TrimPrefix(query, "?"); u.RawQuery != q {
-				t.Errorf("query %q, want %q", u.RawQuery, q)
-			}
-			if _, err := url.ParseQuery(u.RawQuery); err != nil {
-				t.Errorf("accepted a query Go cannot parse: %q: %v", u.RawQuery, err)
-			}
-			if port != "" && u.Port() != strings.TrimLeft(port, "0") {
-				t.Errorf("port %q, want %q", u.Port(), port)
-			}
-		}
-	})
-}
-
-func sameIP(a, b string) bool {
-	x, err1 := netip.ParseAddr(a)
-	y, err2 := netip.ParseAddr(b)
-	return err1 == nil && err2 == nil && x == y
-}
-
 // FuzzExpandArg checks that expansion never panics, leaves arguments without
 // ${ alone and substitutes a plain ${X} exactly.
 func FuzzExpandArg(f *testing.F) {
@@ -1098,7 +875,7 @@ func TestAdversarial(t *testing.T) {
 			wantReport: []string{"set DATABASE_SCHEME from /scheme (8 bytes)", "set DATABASE_USER from /user (1 bytes)", "set DATABASE_HOST from /host (2 bytes)",
 				"set DATABASE_PORT from /port (4 bytes)", "set DATABASE_NAME from /name (1 bytes)", "set DATABASE_PARAMS from /params (13 bytes)",
 				"set REDIS_SCHEME from /rscheme (6 bytes)", "set REDIS_PORT from /port (4 bytes)", "set REDIS_DB from /db (1 bytes)",
-				"set DATABASE_URL=***://***@***:***/***?*** (assembled, no password)", "set REDIS_URL=***://cache:***/*** (assembled, no password)"},
+				"set DATABASE_URL=*** (assembled, no password)", "set REDIS_URL=*** (assembled, no password)"},
 		},
 		{
 			name:  "URL parts from a secrets directory are masked too",
@@ -1107,45 +884,10 @@ func TestAdversarial(t *testing.T) {
 			set:   secrets,
 			want:  []string{"PGHOST=db", "DATABASE_PARAMS=sslpassword=x", "PGPORT=5433", "DATABASE_URL=postgresql://db:5433?sslpassword=x"},
 			wantReport: []string{"set DATABASE_PARAMS from /s/database_params (13 bytes, SHIM_SECRETS_DIR)", "set PGPORT from /s/pgport (4 bytes, SHIM_SECRETS_DIR)",
-				"set DATABASE_URL=postgresql://db:***?*** (assembled, no password)"},
+				"set DATABASE_URL=*** (assembled, no password)"},
 		},
 
 		// URLs every client reads alike, or none.
-		{
-			name:    "a redis socket is refused: clients would read it as TCP to localhost",
-			env:     []string{"REDIS_HOST=/run/redis/redis.sock", "REDIS_PASSWORD=" + pw},
-			wantErr: "REDIS_HOST: a unix socket, which a redis URL cannot name for every client\nhint: set REDIS_URL yourself (redis-py and go-redis read unix:///path/to/redis.sock), or SHIM_REDIS_URL=false\nhint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
-		},
-		{
-			name:    "a socket host with host= in DATABASE_PARAMS conflicts",
-			env:     []string{"PGHOST=/var/run/postgresql", "DATABASE_PARAMS=sslmode=disable&host=evil"},
-			wantErr: "DATABASE_PARAMS: sets host, which the socket host already sets\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name:    "a socket host with port= in DATABASE_PARAMS conflicts",
-			env:     []string{"PGHOST=/var/run/postgresql", "DATABASE_PARAMS=port=1"},
-			wantErr: "DATABASE_PARAMS: sets port, which the socket host already sets\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name:    "DATABASE_PARAMS with a bad escape",
-			env:     []string{"PGHOST=db", "DATABASE_PARAMS=application_name=a%zz"},
-			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10, with %XX escapes)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name:    "DATABASE_PARAMS with a bare %",
-			env:     []string{"PGHOST=db", "DATABASE_PARAMS=%"},
-			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10, with %XX escapes)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name:    "DATABASE_PARAMS with an item that is not key=value",
-			env:     []string{"PGHOST=db", "DATABASE_PARAMS=sslmode=require&verbose"},
-			wantErr: "DATABASE_PARAMS: not a URL query (write it as sslmode=require&connect_timeout=10, with %XX escapes)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset",
-		},
-		{
-			name: "DATABASE_PARAMS with valid escapes",
-			env:  []string{"PGHOST=db", "DATABASE_PARAMS=application_name=a%20b&options=-c%20x%3Dy"},
-			want: []string{"PGHOST=db", "DATABASE_PARAMS=application_name=a%20b&options=-c%20x%3Dy", "DATABASE_URL=postgresql://db:5432?application_name=a%20b&options=-c%20x%3Dy"},
-		},
 		{
 			name:       "libpq host lists are left to libpq, with a report line",
 			env:        []string{"PGHOST=db1,db2", "PGPASSWORD=" + pw},
