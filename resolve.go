@@ -302,9 +302,9 @@ func (r *resolver) importFile(p, name string, owner map[string]string) bool {
 	if v, _ := r.env.get(name); v != "" {
 		from := "the environment"
 		if r.env.secret(name) {
-			from = name + r.Suffix
+			from = quote(name + r.Suffix)
 		}
-		r.note("shadowed %s: %s is already set from %s", quote(p), name, quote(from))
+		r.note("shadowed %s: %s is already set from %s", quote(p), name, from)
 		return true
 	}
 	if strings.HasPrefix(name, "SHIM_") {
