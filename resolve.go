@@ -524,7 +524,7 @@ func expandArg(arg string, lookup func(string) (string, bool)) (string, []string
 		case inner == "":
 			return "", nil, errors.New("${} names no variable")
 		case !validName(name):
-			return "", nil, fmt.Errorf("${%s} is not ${NAME} or ${NAME:-default}", inner)
+			return "", nil, fmt.Errorf("%s is not ${NAME} or ${NAME:-default}", quote("${"+inner+"}"))
 		case strings.Contains(word, "${"):
 			return "", nil, errors.New("${ inside a ${...} default is not supported")
 		case value != "":

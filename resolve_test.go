@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path"
 	"slices"
@@ -17,25 +19,20 @@ import (
 )
 
 // sentinel is part of every secret fixture, so a test can prove that no
-// message carries a secret's value.
-const sentinel = "S3NTINEL"
+// message carries a secret's value; numericSentinel stands for a secret
+// that can only be digits (a port or a redis database read from a file).
+const (
+	sentinel        = "S3NTINEL"
+	numericSentinel = "31337"
+	pw              = sentinel + "-pw"
+)
 
-// numericSentinel stands for a secret that can only be digits: a port or a
-// redis database number read from a file.
-const numericSentinel = "31337"
-
-// fakeFiles is a source backed by a map. A few contents stand for files that
-// fail in a particular way; reading them follows the same contract as
-// osFiles: at most limit+1 bytes, and with regularOnly, anything but a
-// regular file is refused.
+// fakeFiles is a source backed by a map, with osFiles' contract (at most
+// limit+1 bytes; with regularOnly only a regular file); these contents
+// stand for files that fail in a particular way.
 type fakeFiles map[string]string
 
-const (
-	deniedFile   = "\x00denied"
-	dirFile      = "\x00dir"
-	fifoFile     = "\x00fifo"
-	danglingFile = "\x00dangling"
-)
+const deniedFile, dirFile, fifoFile, danglingFile = "\x00denied", "\x00dir", "\x00fifo", "\x00dangling"
 
 func (f fakeFiles) read(p string, limit int, regularOnly bool) ([]byte, error) {
 	c, ok := f[p]
@@ -46,10 +43,8 @@ func (f fakeFiles) read(p string, limit int, regularOnly bool) ([]byte, error) {
 		return nil, &fs.PathError{Op: "open", Path: p, Err: errDangling}
 	case c == deniedFile:
 		return nil, &deniedError{err: &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}, uid: 1000, gid: 1000, mode: 0o600, euid: 999}
-	case regularOnly && c == dirFile:
-		return nil, &fs.PathError{Op: "open", Path: p, Err: notRegular("a directory")}
-	case regularOnly && c == fifoFile:
-		return nil, &fs.PathError{Op: "open", Path: p, Err: notRegular("a named pipe")}
+	case regularOnly && (c == dirFile || c == fifoFile):
+		return nil, &fs.PathError{Op: "open", Path: p, Err: notRegular(map[string]string{dirFile: "a directory", fifoFile: "a named pipe"}[c])}
 	case c == dirFile:
 		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
 	case len(c) > limit+1:
@@ -58,23 +53,21 @@ func (f fakeFiles) read(p string, limit int, regularOnly bool) ([]byte, error) {
 	return []byte(c), nil
 }
 
-// list gives every name in the directory, dot names included, sorted.
-// list gives a directory the identity of its cleaned path, as the kernel
-// would for one directory written two ways.
+// list gives the sorted names and the identity of the cleaned path.
 func (f fakeFiles) list(dir string) ([]string, [2]uint64, error) {
-	dir = path.Clean(dir)
-	if _, ok := f[dir]; !ok {
+	clean := path.Clean(dir)
+	if _, ok := f[clean]; !ok {
 		return nil, [2]uint64{}, &fs.PathError{Op: "open", Path: dir, Err: syscall.ENOENT}
 	}
 	var names []string
 	for p := range f {
-		if path.Dir(p) == dir && p != dir {
+		if path.Dir(p) == clean && p != clean {
 			names = append(names, path.Base(p))
 		}
 	}
 	sort.Strings(names)
 	h := fnv.New64()
-	h.Write([]byte(dir))
+	h.Write([]byte(clean))
 	return names, [2]uint64{h.Sum64()}, nil
 }
 
@@ -82,27 +75,32 @@ func (f fakeFiles) list(dir string) ([]string, [2]uint64, error) {
 func defaults() settings { return defaultSettings() }
 
 type resolveCase struct {
-	name     string
-	env      []string
-	args     []string
-	files    fakeFiles
-	set      func(*settings)
-	maxEntry int
-	want     []string // the command's environment; nil when an error is wanted
-	wantArgs []string
-	wantErr  string // every line as printed, without the "shim: " prefix
-	all      bool   // as --check: every problem, not the first
-	// The report (--check, SHIM_VERBOSE), checked when set.
-	wantReport []string
+	name       string
+	env, args  []string
+	files      fakeFiles
+	set        func(*settings)
+	req        func(*request) // request fields not from settings (SHIM_USER's)
+	maxEntry   int
+	want       []string // the command's environment, when no error is wanted
+	wantArgs   []string // nil: the arguments unchanged
+	wantErr    string   // every line as printed, without "shim: "
+	all        bool     // as --check: every problem, not the first
+	wantReport []string // checked when set
 }
 
 // messages is err as shim prints it, without the prefix of each line.
 func messages(err error) string {
-	lines := errorLines(err)
-	for i, l := range lines {
-		lines[i] = strings.TrimPrefix(l, "shim: ")
+	if err == nil {
+		return ""
 	}
-	return strings.Join(lines, "\n")
+	return strings.TrimPrefix(strings.ReplaceAll(strings.Join(errorLines(err), "\n"), "\nshim: ", "\n"), "shim: ")
+}
+
+func or(v, otherwise []string) []string {
+	if v == nil {
+		return otherwise
+	}
+	return v
 }
 
 func runResolveCases(t *testing.T, cases []resolveCase) {
@@ -114,41 +112,20 @@ func runResolveCases(t *testing.T, cases []resolveCase) {
 			if tc.set != nil {
 				tc.set(&s)
 			}
-			limit := tc.maxEntry
-			if limit == 0 {
-				limit = 131072
+			tc.args = or(tc.args, []string{"cmd"})
+			r := request{environ: tc.env, args: tc.args, Rules: s.Rules, maxEntry: cmp.Or(tc.maxEntry, 131072), report: true, allProblems: tc.all}
+			if tc.req != nil {
+				tc.req(&r)
 			}
-			args := tc.args
-			if args == nil {
-				args = []string{"cmd"}
+			got, err := resolve(r, tc.files)
+			if msg := messages(err); msg != tc.wantErr || exitCode(err) != exitShim {
+				t.Fatalf("error (status %d)\n got: %q\nwant: %q", exitCode(err), msg, tc.wantErr)
 			}
-			got, err := resolve(request{environ: tc.env, args: args, Rules: s.Rules, maxEntry: limit, report: true, allProblems: tc.all}, tc.files)
-			if tc.wantErr != "" {
-				if err == nil {
-					t.Fatalf("no error; want %q", tc.wantErr)
-				}
-				if msg := messages(err); msg != tc.wantErr {
-					t.Fatalf("error\n got: %q\nwant: %q", msg, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if !slices.Equal(got.env, tc.want) {
-				t.Errorf("env\n got: %q\nwant: %q", got.env, tc.want)
-			}
-			wantArgs := tc.wantArgs
-			if wantArgs == nil {
-				wantArgs = args
-			}
-			if !slices.Equal(got.args, wantArgs) {
-				t.Errorf("args\n got: %q\nwant: %q", got.args, wantArgs)
+			want := []any{tc.want, or(tc.wantArgs, tc.args), or(tc.wantReport, got.report)}
+			if err == nil && fmt.Sprintf("%q", want) != fmt.Sprintf("%q", []any{got.env, got.args, got.report}) {
+				t.Errorf("env, args, report\n got: %q\nwant: %q", []any{got.env, got.args, got.report}, want)
 			}
 			assertNoSecret(t, "report", strings.Join(got.report, "\n"))
-			if tc.wantReport != nil && !slices.Equal(got.report, tc.wantReport) {
-				t.Errorf("report\n got: %q\nwant: %q", got.report, tc.wantReport)
-			}
 		})
 	}
 }
@@ -166,6 +143,12 @@ func notMountedHint(dir string) string {
 	return "hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + quote(dir) + " in it)"
 }
 
+func skipHint(variable string) string {
+	return "hint: if " + variable + " holds a path for the program to open itself, add it to SHIM_SKIP"
+}
+
+const notSecret = "hint: a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR"
+
 func assertNoSecret(t *testing.T, what, text string) {
 	t.Helper()
 	if strings.Contains(text, sentinel) {
@@ -173,476 +156,286 @@ func assertNoSecret(t *testing.T, what, text string) {
 	}
 }
 
-const pw = sentinel + "-pw"
-
 func TestExpandFiles(t *testing.T) {
+	tooLarge := func(name, p string) string {
+		return name + "_FILE: " + p + ": too large for one environment variable (the file may be at most 28 bytes)\n" + skipHint(name+"_FILE")
+	}
+	skip := func(p ...string) func(*settings) { return func(s *settings) { s.Skip = p } }
+	only := func(p ...string) func(*settings) { return func(s *settings) { s.Only = p } }
+	alone := []string{"PW=v", "PW_FILE=", "SSL_CERT_FILE=/etc/ssl/ca.pem", "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token", "LOG_FILE=/var/log/app.log",
+		"GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/gf", "MINIO_ROOT_USER_FILE=access_key", "_FILE=/x"}
 	runResolveCases(t, []resolveCase{
-		{
-			name: "no _FILE passes everything through in order",
-			env:  []string{"B=2", "A=1", "EMPTY=", "WEIRD=a=b", "PATH=/bin"},
-			want: []string{"B=2", "A=1", "EMPTY=", "WEIRD=a=b", "PATH=/bin"},
-		},
-		{
-			name:  "NAME_FILE becomes NAME in its place",
-			env:   []string{"A=1", "PW_FILE=/run/secrets/pw", "B=2"},
-			files: fakeFiles{"/run/secrets/pw": pw},
-			want:  []string{"A=1", "PW=" + pw, "B=2"},
-		},
-		{
-			name:  "all trailing LF and CR are stripped, inner newlines kept",
-			env:   []string{"A_FILE=/a", "B_FILE=/b", "C_FILE=/c", "KEY_FILE=/k", "E_FILE=/e"},
-			files: fakeFiles{"/a": "a\n", "/b": "b\r\n", "/c": "c\n\n\r\n", "/k": "-----BEGIN-----\nxyz\n-----END-----\n", "/e": "\n\n"},
-			want:  []string{"A=a", "B=b", "C=c", "KEY=-----BEGIN-----\nxyz\n-----END-----", "E="},
-		},
-		{
-			name:  "leading and inner whitespace is kept",
-			env:   []string{"A_FILE=/a"},
-			files: fakeFiles{"/a": " a b\t\n"},
-			want:  []string{"A= a b\t"},
-		},
-		{
-			name:  "SHIM_TRIM=false keeps the bytes exactly",
-			env:   []string{"A_FILE=/a"},
-			files: fakeFiles{"/a": "a\r\n\n"},
-			set:   func(s *settings) { s.Trim = false },
-			want:  []string{"A=a\r\n\n"},
-		},
-		{
-			name:  "invalid UTF-8 passes through",
-			env:   []string{"A_FILE=/a"},
-			files: fakeFiles{"/a": "\xff\xfe" + sentinel},
-			want:  []string{"A=\xff\xfe" + sentinel},
-		},
-		{
-			name:  "an empty file gives an empty variable",
-			env:   []string{"A_FILE=/a"},
-			files: fakeFiles{"/a": ""},
-			want:  []string{"A="},
-		},
-		{
-			name:    "both set is an error",
-			env:     []string{"PW=x", "PW_FILE=/pw"},
-			files:   fakeFiles{"/pw": pw},
-			wantErr: "both PW and PW_FILE are set (but are exclusive)",
-		},
-		{
-			name:  "an empty NAME counts as unset: the file wins",
-			env:   []string{"PW=", "A=1", "PW_FILE=/pw"},
-			files: fakeFiles{"/pw": pw},
-			want:  []string{"A=1", "PW=" + pw},
-		},
-		{
-			name: "an empty NAME_FILE reads nothing",
-			env:  []string{"PW=v", "PW_FILE="},
-			want: []string{"PW=v", "PW_FILE="},
-		},
-		{
-			name: "built-in path variables are left alone",
-			env: []string{"SSL_CERT_FILE=/etc/ssl/certs/ca.pem", "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token",
-				"COMPOSE_FILE=/x/compose.yaml", "AZURE_FEDERATED_TOKEN_FILE=/var/run/azure", "LOG_FILE=/var/log/app.log"},
-			want: []string{"SSL_CERT_FILE=/etc/ssl/certs/ca.pem", "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token",
-				"COMPOSE_FILE=/x/compose.yaml", "AZURE_FEDERATED_TOKEN_FILE=/var/run/azure", "LOG_FILE=/var/log/app.log"},
-		},
-		{
-			name: "Grafana's __FILE is left for Grafana",
-			env:  []string{"GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/gf"},
-			want: []string{"GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/gf"},
-		},
-		{
-			name: "a value without a slash is not a path",
-			env:  []string{"MINIO_ROOT_USER_FILE=access_key", "LOG_FILE=false"},
-			want: []string{"MINIO_ROOT_USER_FILE=access_key", "LOG_FILE=false"},
-		},
-		{
-			name: "a bare _FILE names no variable",
-			env:  []string{"_FILE=/x"},
-			want: []string{"_FILE=/x"},
-		},
-		{
-			name:  "relative paths work",
-			env:   []string{"A_FILE=./secrets/a.txt"},
-			files: fakeFiles{"./secrets/a.txt": "a"},
-			want:  []string{"A=a"},
-		},
-		{
-			name:  "SHIM_SKIP matches the full name with globs",
-			env:   []string{"APP_CERT_FILE=/c", "APP_FILE_FILE=/f", "DB_FILE=/d"},
-			files: fakeFiles{"/d": "d"},
-			set:   func(s *settings) { s.Skip = []string{"APP_*_FILE", "NOPE"} },
-			want:  []string{"APP_CERT_FILE=/c", "APP_FILE_FILE=/f", "DB=d"},
-		},
-		{
-			name:  "SHIM_ONLY expands only its matches",
-			env:   []string{"A_FILE=/a", "B_FILE=/b", "DB_PASSWORD_FILE=/p"},
-			files: fakeFiles{"/a": "a", "/p": "p"},
-			set:   func(s *settings) { s.Only = []string{"A_FILE", "DB_*"} },
-			want:  []string{"A=a", "B_FILE=/b", "DB_PASSWORD=p"},
-		},
-		{
-			name:  "SHIM_SKIP wins over SHIM_ONLY",
-			env:   []string{"A_FILE=/a"},
-			files: fakeFiles{"/a": "a"},
-			set:   func(s *settings) { s.Only = []string{"A_FILE"}; s.Skip = []string{"A_*"} },
-			want:  []string{"A_FILE=/a"},
-		},
-		{
-			name:  "SHIM_SUFFIX changes the suffix",
-			env:   []string{"A_SECRET=/a", "B_FILE=/b"},
-			files: fakeFiles{"/a": "a"},
-			set:   func(s *settings) { s.Suffix = "_SECRET" },
-			want:  []string{"A=a", "B_FILE=/b"},
-		},
-		{
-			name:  "the first of duplicate names wins, as for getenv",
-			env:   []string{"A=1", "A_FILE=/a", "A=2", "B=x", "A_FILE=/other"},
-			files: fakeFiles{},
-			want:  []string{"A=1", "A_FILE=/a", "B=x"},
-			set:   func(s *settings) { s.Skip = []string{"A_FILE"} },
-		},
-		{
-			name: "an entry without = passes through",
-			env:  []string{"JUNK", "A=1"},
-			want: []string{"JUNK", "A=1"},
-		},
-		{
-			name:    "a missing file fails with the variable, the path and a hint",
-			env:     []string{"DB_PASSWORD_FILE=/run/secrets/db"},
-			wantErr: "DB_PASSWORD_FILE: open /run/secrets/db: no such file or directory\n" + notMountedHint("/run/secrets") + "\nhint: if DB_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
-		{
-			name:  "an unreadable file says who owns it and who shim is",
-			env:   []string{"REDIS_PASSWORD_FILE=/run/secrets/redis"},
-			files: fakeFiles{"/run/secrets/redis": deniedFile},
-			wantErr: "REDIS_PASSWORD_FILE: open /run/secrets/redis: permission denied\n" +
-				"hint: /run/secrets/redis is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" +
-				"hint: if REDIS_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
-		{
-			name:    "a directory",
-			env:     []string{"A_FILE=/run/secrets"},
-			files:   fakeFiles{"/run/secrets": dirFile},
-			wantErr: "A_FILE: read /run/secrets: is a directory\nhint: if A_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
-		{
-			name:    "a NUL byte",
-			env:     []string{"KEY_FILE=/k"},
-			files:   fakeFiles{"/k": sentinel + "\x00rest"},
-			wantErr: "KEY_FILE: /k: contains a NUL byte (at offset 8), which an environment variable cannot hold\nhint: if KEY_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
-		{
-			name:     "exactly at the entry limit: NAME=value and NUL fill it",
-			env:      []string{"AB_FILE=/a"},
-			files:    fakeFiles{"/a": strings.Repeat("x", 28)},
-			maxEntry: 32,
-			want:     []string{"AB=" + strings.Repeat("x", 28)},
-		},
-		{
-			name:     "a trailing newline counts against the limit: the file is judged whole",
-			env:      []string{"AB_FILE=/a"},
-			files:    fakeFiles{"/a": strings.Repeat("x", 27) + "\n"},
-			maxEntry: 32,
-			want:     []string{"AB=" + strings.Repeat("x", 27)},
-		},
-		{
-			name:     "a cut that falls in a run of newlines is still too large",
-			env:      []string{"AB_FILE=/a"},
-			files:    fakeFiles{"/a": "x" + strings.Repeat("\n", 100) + "TAIL"},
-			maxEntry: 32,
-			wantErr:  "AB_FILE: /a: too large for one environment variable (the file may be at most 28 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
-		{
-			name:     "a NUL past the limit is still too large",
-			env:      []string{"AB_FILE=/a"},
-			files:    fakeFiles{"/a": strings.Repeat("x", 28) + "\x00"},
-			maxEntry: 32,
-			wantErr:  "AB_FILE: /a: too large for one environment variable (the file may be at most 28 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
-		{
-			name:     "one byte over the entry limit",
-			env:      []string{"AB_FILE=/a"},
-			files:    fakeFiles{"/a": strings.Repeat("x", 29)},
-			maxEntry: 32,
-			wantErr:  "AB_FILE: /a: too large for one environment variable (the file may be at most 28 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
-		{
-			name:     "a huge file is read only up to the limit",
-			env:      []string{"AB_FILE=/dev/zero"},
-			files:    fakeFiles{"/dev/zero": strings.Repeat("\x00", 1<<20)},
-			maxEntry: 32,
-			wantErr:  "AB_FILE: /dev/zero: too large for one environment variable (the file may be at most 28 bytes)\nhint: if AB_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
+		{name: "no _FILE passes everything through in order, entries without = included", env: []string{"B=2", "A=1", "EMPTY=", "WEIRD=a=b", "JUNK"},
+			want: []string{"B=2", "A=1", "EMPTY=", "WEIRD=a=b", "JUNK"}},
+		{name: "NAME_FILE becomes NAME in its place; trailing CR and LF go, the rest stays",
+			env:   []string{"A=1", "PW_FILE=/run/secrets/pw", "B_FILE=/b", "C_FILE=./c", "KEY_FILE=/k", "E_FILE=/e", "U_FILE=/u"},
+			files: fakeFiles{"/run/secrets/pw": pw, "/b": " b\t\r\n", "./c": "c\n\n\r\n", "/k": "-----BEGIN-----\nxyz\n-----END-----\n", "/e": "", "/u": "\xff\xfe" + sentinel},
+			want:  []string{"A=1", "PW=" + pw, "B= b\t", "C=c", "KEY=-----BEGIN-----\nxyz\n-----END-----", "E=", "U=\xff\xfe" + sentinel}},
+		{name: "SHIM_TRIM=false keeps the bytes exactly", env: []string{"A_FILE=/a"}, files: fakeFiles{"/a": "a\r\n\n"},
+			set: func(s *settings) { s.Trim = false }, want: []string{"A=a\r\n\n"}},
+		{name: "both set is an error", env: []string{"PW=x", "PW_FILE=/pw"}, files: fakeFiles{"/pw": pw},
+			wantErr: "both PW and PW_FILE are set (but are exclusive)"},
+		{name: "an empty NAME counts as unset: the file wins, in NAME_FILE's place", env: []string{"PW=", "A=1", "PW_FILE=/pw"},
+			files: fakeFiles{"/pw": pw}, want: []string{"A=1", "PW=" + pw}},
+		{name: "left alone: empty, built-in path variables, Grafana's __FILE, no slash, bare _FILE", env: alone, want: alone},
+		{name: "SHIM_SKIP matches the full name with globs and wins over SHIM_ONLY",
+			env: []string{"APP_CERT_FILE=/c", "APP_FILE_FILE=/f", "DB_FILE=/d", "A_FILE=/a"}, files: fakeFiles{"/d": "d"},
+			set:  func(s *settings) { s.Skip = []string{"APP_*_FILE", "NOPE", "A_*"}; s.Only = []string{"A_FILE", "D*"} },
+			want: []string{"APP_CERT_FILE=/c", "APP_FILE_FILE=/f", "DB=d", "A_FILE=/a"}},
+		// Issue 23 defect 10: the globs match the whole name, / included.
+		{name: "SHIM_SKIP=* skips a name with a /", env: []string{"A/B_FILE=/a", "X/Y/Z_FILE=/a"}, files: fakeFiles{"/a": pw}, set: skip("*"),
+			want:       []string{"A/B_FILE=/a", "X/Y/Z_FILE=/a"},
+			wantReport: []string{"skip A/B_FILE: matches SHIM_SKIP pattern *", "skip X/Y/Z_FILE: matches SHIM_SKIP pattern *"}},
+		{name: "SHIM_SKIP's ? and [/] match a /", env: []string{"A/B_FILE=/a", "C/D_FILE=/a", "E_FILE=/a"}, files: fakeFiles{"/a": "a"},
+			set: skip("A?B_FILE", "C[/]D_*"), want: []string{"A/B_FILE=/a", "C/D_FILE=/a", "E=a"}},
+		{name: "SHIM_ONLY's * crosses a / too", env: []string{"A/B_FILE=/a", "X/Y/Z_FILE=/a", "B_FILE=/a"}, files: fakeFiles{"/a": "a"},
+			set: only("A*", "*/Z_FILE"), want: []string{"A/B=a", "X/Y/Z=a", "B_FILE=/a"},
+			wantReport: []string{"skip B_FILE: not matched by SHIM_ONLY", "set A/B from /a (1 bytes)", "set X/Y/Z from /a (1 bytes)"}},
+		{name: "SHIM_SUFFIX changes the suffix", env: []string{"A_SECRET=/a", "B_FILE=/b"}, files: fakeFiles{"/a": "a"},
+			set: func(s *settings) { s.Suffix = "_SECRET" }, want: []string{"A=a", "B_FILE=/b"}},
+		{name: "the first of duplicate names wins, as for getenv", env: []string{"A=1", "A_FILE=/a", "A=2", "B=x", "A_FILE=/other"},
+			set: skip("A_FILE"), want: []string{"A=1", "A_FILE=/a", "B=x"}},
+		// No value read from a file is ever used as a path.
+		{name: "a _FILE whose file names another _FILE: the content is not a path, in either order",
+			env: []string{"X_FILE_FILE=/b64", "X_FILE=", "Y_FILE=", "Y_FILE_FILE=/b64"}, files: fakeFiles{"/b64": "/etc/" + sentinel},
+			want: []string{"X_FILE=/etc/" + sentinel, "Y_FILE=/etc/" + sentinel}},
+		{name: "a chain where both are paths conflicts", env: []string{"X_FILE=/b", "X_FILE_FILE=/a"}, files: fakeFiles{"/a": pw, "/b": pw},
+			wantErr: "both X_FILE and X_FILE_FILE are set (but are exclusive)"},
+		// Issue 19: settings come from the environment only; a SHIM_*_FILE is refused.
+		{name: "SHIM_USER_FILE, any SHIM_*_FILE, even with an empty SHIM_* set", all: true,
+			env: []string{"SHIM_USER_FILE=/run/secrets/user", "SHIM_VERBOSE=", "SHIM_VERBOSE_FILE=/v", "SHIM_NO_SUCH_FILE=/v"}, files: fakeFiles{"/run/secrets/user": "nobody"},
+			wantErr: "SHIM_USER_FILE: shim reads its settings from the environment only\nhint: set SHIM_USER itself\n" +
+				"SHIM_VERBOSE_FILE: shim reads its settings from the environment only\nhint: set SHIM_VERBOSE itself\nSHIM_NO_SUCH_FILE: shim reads its settings from the environment only\nhint: set SHIM_NO_SUCH itself"},
+		{name: "with SHIM_SUFFIX", env: []string{"SHIM_USER_SECRET=/u"}, set: func(s *settings) { s.Suffix = "_SECRET" },
+			wantErr: "SHIM_USER_SECRET: shim reads its settings from the environment only\nhint: set SHIM_USER itself"},
+		{name: "SHIM_USER and SHIM_USER_FILE both set", env: []string{"SHIM_USER=app", "SHIM_USER_FILE=/u"},
+			wantErr: "both SHIM_USER and SHIM_USER_FILE are set (but are exclusive)"},
+		// Files that cannot be passed whole stop the start.
+		{name: "files that cannot be read whole, every one with --check",
+			env:   []string{"DB_PASSWORD_FILE=/run/secrets/db", "REDIS_PASSWORD_FILE=/run/secrets/redis", "A_FILE=/run/secrets", "KEY_FILE=/k", "B_FILE=/x\nshim: hint: fine"},
+			files: fakeFiles{"/run/secrets/redis": deniedFile, "/run/secrets": dirFile, "/k": sentinel + "\x00rest"}, all: true,
+			wantErr: "DB_PASSWORD_FILE: open /run/secrets/db: no such file or directory\n" + notMountedHint("/run/secrets") + "\n" + skipHint("DB_PASSWORD_FILE") +
+				"\nREDIS_PASSWORD_FILE: open /run/secrets/redis: permission denied\nhint: /run/secrets/redis is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" + skipHint("REDIS_PASSWORD_FILE") +
+				"\nA_FILE: read /run/secrets: is a directory\n" + skipHint("A_FILE") +
+				"\nKEY_FILE: /k: contains a NUL byte (at offset 8), which an environment variable cannot hold\n" + skipHint("KEY_FILE") +
+				"\nB_FILE: open \"/x\\nshim: hint: fine\": no such file or directory\n" + notMountedHint("/") + "\n" + skipHint("B_FILE")},
+		{name: "exactly at the entry limit, and a trailing newline judged with the file", env: []string{"AB_FILE=/a", "CD_FILE=/c"},
+			files: fakeFiles{"/a": strings.Repeat("x", 28), "/c": strings.Repeat("x", 27) + "\n"}, maxEntry: 32,
+			want: []string{"AB=" + strings.Repeat("x", 28), "CD=" + strings.Repeat("x", 27)}},
+		{name: "over the limit by a byte, a cut in a run of newlines, a NUL past the limit", maxEntry: 32, all: true, env: []string{"AB_FILE=/a", "CD_FILE=/c", "EF_FILE=/e"},
+			files:   fakeFiles{"/a": strings.Repeat("x", 29), "/c": "x" + strings.Repeat("\n", 100) + "TAIL", "/e": strings.Repeat("x", 28) + "\x00"},
+			wantErr: tooLarge("AB", "/a") + "\n" + tooLarge("CD", "/c") + "\n" + tooLarge("EF", "/e")},
 	})
 }
 
 func TestSecretsDir(t *testing.T) {
-	dir := func(s *settings) { s.Secrets.Dir = []string{"/run/secrets"} }
+	dirs := func(d ...string) func(*settings) { return func(s *settings) { s.Secrets.Dir = d } }
+	s := dirs("/s")
 	runResolveCases(t, []resolveCase{
-		{
-			name:  "each file becomes a variable named after it",
-			env:   []string{"A=1"},
-			files: fakeFiles{"/run/secrets": dirFile, "/run/secrets/postgres_password": pw + "\n", "/run/secrets/tls.crt": "crt", "/run/secrets/api-key.v2": "k", "/run/secrets/..data": dirFile, "/run/secrets/.hidden": "h"},
-			set:   dir,
-			want:  []string{"A=1", "API_KEY_V2=k", "POSTGRES_PASSWORD=" + pw, "TLS_CRT=crt"},
-		},
-		{
-			name:  "a variable already set wins over the directory",
+		{name: "each file becomes a variable named after it; dot names are left out, even broken ones", env: []string{"A=1"},
+			files: fakeFiles{"/s": dirFile, "/s/postgres_password": pw + "\n", "/s/tls.crt": "crt", "/s/api-key.v2": "k", "/s/..data": danglingFile, "/s/..2026_12_01": dirFile, "/s/.hidden": fifoFile},
+			set:   s, want: []string{"A=1", "API_KEY_V2=k", "POSTGRES_PASSWORD=" + pw, "TLS_CRT=crt"}},
+		{name: "a variable already set wins over the directory; an empty one does not",
 			env:   []string{"TOKEN=env", "DB_PASSWORD_FILE=/elsewhere", "EMPTY="},
-			files: fakeFiles{"/run/secrets": dirFile, "/run/secrets/token": "t", "/run/secrets/db_password": "dir", "/elsewhere": "file", "/run/secrets/empty": "filled"},
-			set:   dir,
-			want:  []string{"TOKEN=env", "DB_PASSWORD=file", "EMPTY=filled"},
-		},
-		{
-			name:  "a file named after a _FILE that was read sets that name, not the one read",
-			env:   []string{"TOKEN_FILE=/t"},
-			files: fakeFiles{"/run/secrets": dirFile, "/run/secrets/token_file": "d", "/t": "f"},
-			set:   dir,
-			want:  []string{"TOKEN=f", "TOKEN_FILE=d"},
-		},
-		{
-			name:    "two files with one name",
-			files:   fakeFiles{"/run/secrets": dirFile, "/run/secrets/tls.crt": "a", "/run/secrets/tls_crt": "b"},
-			set:     dir,
-			wantErr: "SHIM_SECRETS_DIR: /run/secrets/tls.crt and /run/secrets/tls_crt both map to TLS_CRT",
-		},
-		{
-			name:    "two directories with one name",
-			files:   fakeFiles{"/run/secrets": dirFile, "/run/secrets/pw": "a", "/etc/secrets": dirFile, "/etc/secrets/pw": "b"},
-			set:     func(s *settings) { s.Secrets.Dir = []string{"/run/secrets", "/etc/secrets"} },
-			wantErr: "SHIM_SECRETS_DIR: /run/secrets/pw and /etc/secrets/pw both map to PW",
-		},
-		{
-			name:    "a missing directory",
-			set:     dir,
-			wantErr: "SHIM_SECRETS_DIR: open /run/secrets: no such file or directory\nhint: SHIM_SECRETS_DIR names directories that must exist; leave a missing one out",
-		},
-		{
-			name:  "an unreadable file in the directory",
-			files: fakeFiles{"/run/secrets": dirFile, "/run/secrets/pw": deniedFile},
-			set:   dir,
-			wantErr: "PW from SHIM_SECRETS_DIR: open /run/secrets/pw: permission denied\n" +
-				"hint: /run/secrets/pw is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" +
-				"hint: a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR",
-		},
+			files: fakeFiles{"/s": dirFile, "/s/token": "t", "/s/db_password": "dir", "/elsewhere": "file", "/s/empty": "filled"}, set: s,
+			want:       []string{"TOKEN=env", "DB_PASSWORD=file", "EMPTY=filled"},
+			wantReport: []string{"set DB_PASSWORD from /elsewhere (4 bytes)", "shadowed /s/db_password: DB_PASSWORD is already set from DB_PASSWORD_FILE", "set EMPTY from /s/empty (6 bytes, SHIM_SECRETS_DIR)", "shadowed /s/token: TOKEN is already set from the environment"}},
+		{name: "a file named like a _FILE sets that name and is not expanded", env: []string{"TOKEN_FILE=/t"},
+			files: fakeFiles{"/s": dirFile, "/s/token_file": "d", "/s/y_file": "/etc/passwd", "/t": "f"}, set: s,
+			want: []string{"TOKEN=f", "TOKEN_FILE=d", "Y_FILE=/etc/passwd"}},
+		{name: "two files with one name", files: fakeFiles{"/s": dirFile, "/s/tls.crt": "a", "/s/tls_crt": "b"}, set: s,
+			wantErr: "SHIM_SECRETS_DIR: /s/tls.crt and /s/tls_crt both map to TLS_CRT"},
+		{name: "two directories with one name", files: fakeFiles{"/s": dirFile, "/s/pw": "a", "/etc/secrets": dirFile, "/etc/secrets/pw": "b"},
+			set: dirs("/s", "/etc/secrets"), wantErr: "SHIM_SECRETS_DIR: /s/pw and /etc/secrets/pw both map to PW"},
+		// Issue 19 defect 4: one directory written several ways is read once.
+		{name: "the same directory written four ways is read once", files: fakeFiles{"/s": dirFile, "/s/pw": pw},
+			set: dirs("/s/", "/s", "/s/.", "/x/../s//"), want: []string{"PW=" + pw},
+			wantReport: []string{"set PW from /s/pw (11 bytes, SHIM_SECRETS_DIR)"}},
+		{name: "a missing directory", set: s,
+			wantErr: "SHIM_SECRETS_DIR: open /s: no such file or directory\nhint: SHIM_SECRETS_DIR names directories that must exist; leave a missing one out"},
+		{name: "every entry that is not a readable regular file, and every SHIM_* name, with --check", set: s, all: true,
+			files: fakeFiles{"/s": dirFile, "/s/pw": deniedFile, "/s/link": danglingFile, "/s/evil\nshim: hint: fine": fifoFile, "/s/sub": dirFile, "/s/shim_user": "nobody", "/s/Shim.Verbose": "true"},
+			wantErr: "/s/Shim.Verbose: shim reads its settings from the environment only\nhint: move the file out of SHIM_SECRETS_DIR\n" +
+				"EVIL_SHIM__HINT__FINE from SHIM_SECRETS_DIR: open \"/s/evil\\nshim: hint: fine\": not a regular file (a named pipe)\n" + notSecret +
+				"\nLINK from SHIM_SECRETS_DIR: open /s/link: a symbolic link to a file that does not exist\n" + notMountedHint("/s") + "\n" + notSecret +
+				"\nPW from SHIM_SECRETS_DIR: open /s/pw: permission denied\nhint: /s/pw is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" + notSecret +
+				"\n/s/shim_user: shim reads its settings from the environment only\nhint: move the file out of SHIM_SECRETS_DIR" +
+				"\nSUB from SHIM_SECRETS_DIR: open /s/sub: not a regular file (a directory)\n" + notSecret},
 	})
 }
 
-func TestVariableName(t *testing.T) {
-	for file, want := range map[string]string{
-		"postgres_password": "POSTGRES_PASSWORD",
-		"tls.crt":           "TLS_CRT",
-		"api-key":           "API_KEY",
-		"Mixed.Case-1":      "MIXED_CASE_1",
-		"été":               "_T_",
-		"a b":               "A_B",
+// TestSecretsDirIdentity is issue 19 defect 4 with real files: a directory
+// reached through a symlink, relatively and absolutely, is read once, and
+// a/lnk/../sec is where the kernel goes through the link, not the lexical
+// a/sec, for SHIM_SECRETS_DIR and a _FILE alike.
+func TestSecretsDirIdentity(t *testing.T) {
+	dir := t.TempDir()
+	for p, content := range map[string]string{"real/pw": pw, "b/sec/token": "kernel", "a/sec/token": "lexical", "b/c/x": ""} {
+		os.MkdirAll(path.Dir(dir+"/"+p), 0o755)
+		writeSecret(t, dir, p, content, 0o600)
+	}
+	if os.Symlink("real", dir+"/lnk") != nil || os.Symlink(dir+"/b/c", dir+"/a/lnk") != nil {
+		t.Fatal("symlink")
+	}
+	t.Chdir(dir)
+	for _, c := range []struct {
+		dirs, env, want, report []string
+		err                     string
+	}{
+		{[]string{"real", dir + "/real", dir + "/lnk/", "./lnk", "lnk/../real"}, nil, []string{"PW=" + pw}, []string{"set PW from real/pw (11 bytes, SHIM_SECRETS_DIR)"}, ""},
+		{[]string{"a/lnk/../sec"}, nil, []string{"TOKEN=kernel"}, []string{"set TOKEN from a/lnk/../sec/token (6 bytes, SHIM_SECRETS_DIR)"}, ""},
+		{nil, []string{"TOKEN_FILE=a/lnk/../sec/token"}, []string{"TOKEN=kernel"}, []string{"set TOKEN from a/lnk/../sec/token (6 bytes)"}, ""},
+		{[]string{"a/sec", "a/lnk/../sec"}, nil, []string{"TOKEN=lexical"}, []string{"set TOKEN from a/sec/token (7 bytes, SHIM_SECRETS_DIR)"}, "SHIM_SECRETS_DIR: a/sec/token and a/lnk/../sec/token both map to TOKEN"},
 	} {
-		if got := variableName(file); got != want {
-			t.Errorf("variableName(%q) = %q, want %q", file, got, want)
+		r := request{environ: c.env, args: []string{"cmd"}, Rules: defaults().Rules, maxEntry: 4096, report: true, allProblems: true}
+		r.Secrets.Dir = c.dirs
+		got, err := resolve(r, &osFiles{})
+		if messages(err) != c.err || !slices.Equal(got.env, c.want) || !slices.Equal(got.report, c.report) {
+			t.Errorf("%q %q: env %q, report %q, %q; want %q, %q, %q", c.dirs, c.env, got.env, got.report, messages(err), c.want, c.report, c.err)
 		}
 	}
 }
 
-// TestAssemble is the resolver's side of URL assembly (the URL itself is
-// urls_test.go's): when it assembles, where the URL goes, and the hint.
-func TestAssemble(t *testing.T) {
-	runResolveCases(t, []resolveCase{
-		{
-			name:       "the empty DATABASE_URL is filled in its place",
-			env:        []string{"DATABASE_URL=", "PGHOST=db", "PGPASSWORD_FILE=/p"},
-			files:      fakeFiles{"/p": pw},
-			want:       []string{"DATABASE_URL=postgresql://:" + pw + "@db:5432", "PGHOST=db", "PGPASSWORD=" + pw},
-			wantReport: []string{"set PGPASSWORD from /p (11 bytes)", "set DATABASE_URL=postgresql://:***@db:5432 (assembled)"},
-		},
-		{
-			name: "an existing DATABASE_URL is never touched",
-			env:  []string{"PGHOST=db", "DATABASE_URL=postgres://other"},
-			want: []string{"PGHOST=db", "DATABASE_URL=postgres://other"},
-		},
-		{
-			name:       "no host, no URL and no report line",
-			env:        []string{"POSTGRES_PASSWORD=x", "REDIS_PORT=x"},
-			want:       []string{"POSTGRES_PASSWORD=x", "REDIS_PORT=x"},
-			wantReport: []string{},
-		},
-		{
-			name: "SHIM_DATABASE_URL=false",
-			env:  []string{"PGHOST=db", "PGPORT=x"},
-			set:  func(s *settings) { s.Database.URL = false },
-			want: []string{"PGHOST=db", "PGPORT=x"},
-		},
-		{
-			name:    "a refused part gets the way out as a hint",
-			env:     []string{"REDIS_HOST=r", "REDIS_DB_FILE=/db"},
-			files:   fakeFiles{"/db": "99999999999"},
-			wantErr: "REDIS_DB: not a database number (0-2147483647)\nhint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
-		},
-	})
-}
-
 func TestRequire(t *testing.T) {
-	req := func(names ...string) func(*settings) {
-		return func(s *settings) { s.Require = names }
+	req := func(names ...string) func(*settings) { return func(s *settings) { s.Require = names } }
+	asApp := func(r *request) { r.home, r.runAs = "/home/app", "app" }
+	long, keys := strings.Repeat("A", 45000), make([]string, 10000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("KEY_%d=1", i)
 	}
+	mean := func(n string) string { return "\nhint: did you mean " + n + ", which is set?" }
 	runResolveCases(t, []resolveCase{
-		{
-			name:  "present after expansion",
-			env:   []string{"POSTGRES_PASSWORD_FILE=/p", "PGHOST=db"},
-			files: fakeFiles{"/p": "x"},
-			set:   req("POSTGRES_PASSWORD", "DATABASE_URL"),
-			want:  []string{"POSTGRES_PASSWORD=x", "PGHOST=db", "DATABASE_URL=postgresql://:x@db:5432"},
-		},
-		{
-			name:    "every missing name is reported",
-			env:     []string{"B="},
-			set:     req("A", "B"),
-			wantErr: "A is required (SHIM_REQUIRE) but not set\nB is required (SHIM_REQUIRE) but empty",
-		},
-		{
-			name:    "the classic typo is pointed out",
-			env:     []string{"POSTGRES_DB_PASSWORD_FILE=/p"},
-			files:   fakeFiles{"/p": "x"},
-			set:     req("POSTGRES_PASSWORD"),
-			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: did you mean POSTGRES_DB_PASSWORD, which is set?",
-		},
-		{
-			name:    "a _FILE that was read is no longer set",
-			env:     []string{"A_FILE=/a"},
-			files:   fakeFiles{"/a": "x"},
-			set:     req("A_FILE"),
-			wantErr: "A_FILE is required (SHIM_REQUIRE) but not set",
-		},
-		{
-			name:    "a skipped _FILE says why",
-			env:     []string{"POSTGRES_PASSWORD_FILE=postgres_password"},
-			set:     req("POSTGRES_PASSWORD"),
-			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: POSTGRES_PASSWORD_FILE was not read: value is not a path (no /)",
-		},
+		{name: "present after expansion and assembly", env: []string{"POSTGRES_PASSWORD_FILE=/p", "PGHOST=db"}, files: fakeFiles{"/p": "x"},
+			set: req("POSTGRES_PASSWORD", "DATABASE_URL"), want: []string{"POSTGRES_PASSWORD=x", "PGHOST=db", "DATABASE_URL=postgresql://:x@db:5432"}},
+		{name: "every missing name is reported, quoted when not plain; a _FILE read is no longer set", env: []string{"B=", "A_FILE=/a"}, files: fakeFiles{"/a": "x"},
+			set:     req("A_FILE", "B", "A\nshim: ok"),
+			wantErr: "A_FILE is required (SHIM_REQUIRE) but not set\nB is required (SHIM_REQUIRE) but empty\n\"A\\nshim: ok\" is required (SHIM_REQUIRE) but not set"},
+		{name: "a skipped _FILE says why", env: []string{"POSTGRES_PASSWORD_FILE=postgres_password"}, set: req("POSTGRES_PASSWORD"),
+			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: POSTGRES_PASSWORD_FILE was not read: value is not a path (no /)"},
+		{name: "the classic typo is pointed out, and a _FILE near the name",
+			env: []string{"POSTGRES_DB_PASSWORD_FILE=/p", "REDIS_PASWORD_FILE=redis"}, files: fakeFiles{"/p": "x"},
+			set: req("POSTGRES_PASSWORD", "REDIS_PASSWORD"), all: true,
+			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: did you mean POSTGRES_DB_PASSWORD, which is set?\nREDIS_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: REDIS_PASWORD_FILE is set; did you mean REDIS_PASSWORD_FILE?"},
+		// Issue 23 defect 9: the typo hint's work is bounded by the names' lengths, and it names three at most.
+		// No time is asserted; quadratic work on these would take minutes.
+		{name: "two 45 kB names", env: []string{long + "B=1", long + "C_FILE=x"}, set: req(long + "D"), wantErr: long + "D is required (SHIM_REQUIRE) but not set"},
+		{name: "a short name among long ones", env: []string{long + "B=1"}, set: req("AAAB"), wantErr: "AAAB is required (SHIM_REQUIRE) but not set"},
+		{name: "one missing among 10,000", env: keys, set: req("KEY_X"), wantErr: "KEY_X is required (SHIM_REQUIRE) but not set" + mean("KEY_0") + mean("KEY_1") + mean("KEY_2")},
+		{name: "the nearest first", env: append([]string{"KEY_99999=1"}, keys...), set: req("KEY_10000"),
+			wantErr: "KEY_10000 is required (SHIM_REQUIRE) but not set" + mean("KEY_1000") + mean("KEY_100") + mean("KEY_1001")},
+		// Issue 19 defect 8: judged on the environment the command gets.
+		{name: "HOME from SHIM_USER", set: req("HOME"), req: asApp, want: []string{"HOME=/home/app"}, wantReport: []string{"run as app"}},
+		{name: "SHIM_USER's HOME replaces the one set, for SHIM_REQUIRE and the arguments", env: []string{"HOME=/root", "A=1"},
+			args: []string{"cmd", "${HOME}"}, set: req("HOME", "A"), req: asApp, want: []string{"HOME=/home/app", "A=1"},
+			wantArgs: []string{"cmd", "/home/app"}},
+		{name: "without SHIM_USER no HOME is made up", set: req("HOME"), wantErr: "HOME is required (SHIM_REQUIRE) but not set"},
+		// Issue 19 defect 9: a URL not assembled says why.
+		{name: "DATABASE_URL with no host", env: []string{"POSTGRES_PASSWORD=x"}, set: req("DATABASE_URL"),
+			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but not set\nhint: DATABASE_URL was not read: not assembled: none of DATABASE_HOST, POSTGRES_HOST, PGHOST is set"},
+		{name: "an empty DATABASE_URL with SHIM_DATABASE_URL=false, host set", env: []string{"DATABASE_URL=", "PGHOST=db"},
+			set:     func(s *settings) { s.Require = []string{"DATABASE_URL"}; s.Database.URL = false },
+			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but empty\nhint: DATABASE_URL was not read: not assembled: SHIM_DATABASE_URL=false"},
+		{name: "REDIS_URL, both ways", set: func(s *settings) { s.Require = []string{"REDIS_URL"}; s.Redis.URL = false },
+			wantErr: "REDIS_URL is required (SHIM_REQUIRE) but not set\nhint: REDIS_URL was not read: not assembled: SHIM_REDIS_URL=false"},
+		{name: "REDIS_URL with an empty host", env: []string{"REDIS_HOST=", "REDIS_PASSWORD=x"}, set: req("REDIS_URL"),
+			wantErr: "REDIS_URL is required (SHIM_REQUIRE) but not set\nhint: REDIS_URL was not read: not assembled: none of REDIS_HOST is set"},
+		{name: "a host list libpq reads itself", env: []string{"PGHOST=db1,db2"}, set: req("DATABASE_URL"),
+			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but not set\nhint: DATABASE_URL was not read: not assembled: the host or the port lists several hosts, which libpq reads itself but a URL cannot give every client"},
 	})
 }
 
 func TestExpandArgs(t *testing.T) {
 	env := []string{"REDIS_PASSWORD=" + pw, "EMPTY=", "PORT=6379"}
+	bad := func(i int, arg, inner string) string {
+		return fmt.Sprintf("argument %d %s: %s\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${", i, strconv.Quote(arg), inner)
+	}
+	notForm := func(i int, arg string) string { return bad(i, arg, arg+" is not ${NAME} or ${NAME:-default}") }
 	runResolveCases(t, []resolveCase{
-		{
-			name:     "the guide's redis command",
-			env:      env,
-			args:     []string{"redis-server", "--requirepass", "${REDIS_PASSWORD}", "--port=${PORT}"},
-			want:     env,
-			wantArgs: []string{"redis-server", "--requirepass", pw, "--port=6379"},
-		},
-		{
-			name:     "a value set from a file",
-			env:      []string{"PW_FILE=/pw"},
-			files:    fakeFiles{"/pw": pw},
-			args:     []string{"app", "--password=${PW}"},
-			want:     []string{"PW=" + pw},
-			wantArgs: []string{"app", "--password=" + pw},
-		},
-		{
-			name:     "defaults, literals and what is left alone",
-			env:      env,
-			args:     []string{"cmd", "${EMPTY:-d}", "${UNSET:-}", "${UNSET:-a b}", "$${PORT}", "$PORT", "$", "a$b", "${PORT}${PORT}", "$$", "}"},
-			want:     env,
-			wantArgs: []string{"cmd", "d", "", "a b", "${PORT}", "$PORT", "$", "a$b", "63796379", "$$", "}"},
-		},
-		{
-			name:     "the command name is expanded too",
-			env:      []string{"BIN=/usr/bin/app"},
-			args:     []string{"${BIN}", "x"},
-			want:     []string{"BIN=/usr/bin/app"},
-			wantArgs: []string{"/usr/bin/app", "x"},
-		},
-		{
-			name:     "SHIM_EXPAND_ARGS=false",
-			env:      env,
-			args:     []string{"cmd", "${UNSET}", "${"},
-			set:      func(s *settings) { s.Expand.Args = false },
-			want:     env,
-			wantArgs: []string{"cmd", "${UNSET}", "${"},
-		},
-		{
-			name:    "unset",
-			args:    []string{"redis-server", "--requirepass", "${REDIS_PASSWORD}"},
-			wantErr: "argument 2 \"${REDIS_PASSWORD}\": REDIS_PASSWORD is not set\nhint: set REDIS_PASSWORD (or REDIS_PASSWORD_FILE), write ${REDIS_PASSWORD:-} to allow an empty value, or $${ for a literal ${",
-		},
-		{
-			name:    "empty",
-			env:     env,
-			args:    []string{"${EMPTY}"},
-			wantErr: "the command \"${EMPTY}\": EMPTY is empty\nhint: set EMPTY (or EMPTY_FILE), write ${EMPTY:-} to allow an empty value, or $${ for a literal ${",
-		},
-		{
-			name:    "unterminated",
-			args:    []string{"cmd", "${PORT"},
-			wantErr: "argument 1 \"${PORT\": ${ without a closing }\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
-		},
-		{
-			name:    "empty name",
-			args:    []string{"cmd", "${}"},
-			wantErr: "argument 1 \"${}\": ${} names no variable\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
-		},
-		{
-			name:    "a name that is not a name",
-			args:    []string{"cmd", "${1X}"},
-			wantErr: "argument 1 \"${1X}\": ${1X} is not ${NAME} or ${NAME:-default}\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
-		},
-		{
-			name:    "other shell forms",
-			args:    []string{"cmd", "${PORT:=1}"},
-			wantErr: "argument 1 \"${PORT:=1}\": ${PORT:=1} is not ${NAME} or ${NAME:-default}\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
-		},
-		{
-			name:    "a length",
-			args:    []string{"cmd", "${#PORT}"},
-			wantErr: "argument 1 \"${#PORT}\": ${#PORT} is not ${NAME} or ${NAME:-default}\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
-		},
-		{
-			name:    "nested",
-			args:    []string{"cmd", "${A:-${B}}"},
-			wantErr: "argument 1 \"${A:-${B}}\": ${ inside a ${...} default is not supported\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
-		},
+		{name: "the guide's redis command", env: env, args: []string{"redis-server", "--requirepass", "${REDIS_PASSWORD}", "--port=${PORT}"},
+			want: env, wantArgs: []string{"redis-server", "--requirepass", pw, "--port=6379"}},
+		{name: "a value set from a file, in the command name too", env: []string{"PW_FILE=/pw", "BIN=/usr/bin/app"}, files: fakeFiles{"/pw": pw},
+			args: []string{"${BIN}", "--password=${PW}"}, want: []string{"PW=" + pw, "BIN=/usr/bin/app"},
+			wantArgs: []string{"/usr/bin/app", "--password=" + pw}},
+		{name: "defaults, literals and what is left alone", env: env,
+			args: []string{"cmd", "${EMPTY:-d}", "${UNSET:-}", "${UNSET:-a b}", "$${PORT}", "$PORT", "$", "a$b", "${PORT}${PORT}", "$$", "}"},
+			want: env, wantArgs: []string{"cmd", "d", "", "a b", "${PORT}", "$PORT", "$", "a$b", "63796379", "$$", "}"}},
+		{name: "SHIM_EXPAND_ARGS=false", env: env, args: []string{"cmd", "${UNSET}", "${"}, set: func(s *settings) { s.Expand.Args = false },
+			want: env},
+		{name: "empty in the command, unset in an argument", env: env[1:], args: []string{"${EMPTY}", "--requirepass", "${REDIS_PASSWORD}"}, all: true,
+			wantErr: "the command \"${EMPTY}\": EMPTY is empty\nhint: set EMPTY (or EMPTY_FILE), write ${EMPTY:-} to allow an empty value, or $${ for a literal ${\n" +
+				"argument 2 \"${REDIS_PASSWORD}\": REDIS_PASSWORD is not set\nhint: set REDIS_PASSWORD (or REDIS_PASSWORD_FILE), write ${REDIS_PASSWORD:-} to allow an empty value, or $${ for a literal ${"},
+		{name: "every bad argument with --check",
+			args: []string{"cmd", "${PORT", "${}", "${1X}", "${PORT:=1}", "${#PORT}", "${A:-${B}}", "${X\nshim: ok}", "${A\u202eB}"}, all: true,
+			wantErr: strings.Join([]string{bad(1, "${PORT", "${ without a closing }"), bad(2, "${}", "${} names no variable"), notForm(3, "${1X}"), notForm(4, "${PORT:=1}"), notForm(5, "${#PORT}"), bad(6, "${A:-${B}}", "${ inside a ${...} default is not supported"), bad(7, "${X\nshim: ok}", `"${X\nshim: ok}" is not ${NAME} or ${NAME:-default}`), bad(8, "${A\u202eB}", `"${A\u202eB}" is not ${NAME} or ${NAME:-default}`)}, "\n")},
+		// The hint speaks the configured suffix and suggests only a _FILE shim would read.
+		{name: "the unset-variable hint uses SHIM_SUFFIX", args: []string{"cmd", "${PW}"}, set: func(s *settings) { s.Suffix = "_SECRET" },
+			wantErr: "argument 1 \"${PW}\": PW is not set\nhint: set PW (or PW_SECRET), write ${PW:-} to allow an empty value, or $${ for a literal ${"},
+		{name: "no _FILE for ${_}, one SHIM_SKIP skips, or a built-in path variable", args: []string{"cmd", "${_}", "${PW}", "${SSL_CERT}"},
+			set: func(s *settings) { s.Skip = []string{"PW_*"} }, all: true,
+			wantErr: "argument 1 \"${_}\": _ is not set\nhint: set _, write ${_:-} to allow an empty value, or $${ for a literal ${\nargument 2 \"${PW}\": PW is not set\nhint: set PW, write ${PW:-} to allow an empty value, or $${ for a literal ${\nargument 3 \"${SSL_CERT}\": SSL_CERT is not set\nhint: set SSL_CERT, write ${SSL_CERT:-} to allow an empty value, or $${ for a literal ${"},
 	})
 }
 
 func TestReport(t *testing.T) {
-	env := []string{"POSTGRES_PASSWORD_FILE=/run/secrets/pg", "POSTGRES_USER_FILE=/run/secrets/user", "SSL_CERT_FILE=/etc/ssl/ca.pem", "DATABASE_HOST=db", "POSTGRES_DB=app"}
-	files := fakeFiles{"/run/secrets/pg": pw + "\n", "/run/secrets/user": sentinel + "-user", "/run/secrets": dirFile, "/run/secrets/postgres_password": "x", "/run/secrets/api_key": sentinel}
-	s := defaults()
-	s.Secrets.Dir = []string{"/run/secrets"}
-	got, err := resolve(request{environ: env, args: []string{"app", "--key=${API_KEY}"}, Rules: s.Rules, maxEntry: 131072, report: true}, files)
-	if err != nil {
-		t.Fatal(err)
+	cases := []resolveCase{
+		{name: "every kind of line, never a value",
+			env:  []string{"POSTGRES_PASSWORD_FILE=/run/secrets/pg", "POSTGRES_USER_FILE=/run/secrets/user", "SSL_CERT_FILE=/etc/ssl/ca.pem", "DATABASE_HOST=db", "POSTGRES_DB=app"},
+			args: []string{"app", "--key=${API_KEY}"},
+			files: fakeFiles{"/run/secrets/pg": pw + "\n", "/run/secrets/user": sentinel + "-user", "/run/secrets": dirFile,
+				"/run/secrets/postgres_password": "x", "/run/secrets/api_key": sentinel},
+			set: func(s *settings) { s.Secrets.Dir = []string{"/run/secrets"} },
+			req: func(r *request) { r.home, r.runAs = "/home/app", "uid 1000 (app), gid 1000, no capabilities" },
+			want: []string{"POSTGRES_PASSWORD=" + pw, "POSTGRES_USER=" + sentinel + "-user", "SSL_CERT_FILE=/etc/ssl/ca.pem", "DATABASE_HOST=db", "POSTGRES_DB=app",
+				"API_KEY=" + sentinel, "PG=" + pw, "USER=" + sentinel + "-user", "DATABASE_URL=postgresql://" + sentinel + "-user:" + pw + "@db:5432/app", "HOME=/home/app"},
+			wantArgs: []string{"app", "--key=" + sentinel},
+			wantReport: []string{"skip SSL_CERT_FILE: a path other tools read (built-in list)", "set POSTGRES_PASSWORD from /run/secrets/pg (11 bytes)",
+				"set POSTGRES_USER from /run/secrets/user (13 bytes)", "set API_KEY from /run/secrets/api_key (8 bytes, SHIM_SECRETS_DIR)",
+				"set PG from /run/secrets/pg (11 bytes, SHIM_SECRETS_DIR)", "shadowed /run/secrets/postgres_password: POSTGRES_PASSWORD is already set from POSTGRES_PASSWORD_FILE",
+				"set USER from /run/secrets/user (13 bytes, SHIM_SECRETS_DIR)", "set DATABASE_URL=postgresql://***:***@db:5432/app (assembled)",
+				"run as uid 1000 (app), gid 1000, no capabilities", "expand API_KEY from argument 1"}},
+		{name: "a host list is left to libpq, with a line", env: []string{"PGHOST=db1,db2", "PGPORT=5432,5433"},
+			want:       []string{"PGHOST=db1,db2", "PGPORT=5432,5433"},
+			wantReport: []string{"skip DATABASE_URL: not assembled: the host or the port lists several hosts, which libpq reads itself but a URL cannot give every client"}},
 	}
-	wantLines := []string{
-		"skip SSL_CERT_FILE: a path other tools read (built-in list)",
-		"set POSTGRES_PASSWORD from /run/secrets/pg (11 bytes)",
-		"set POSTGRES_USER from /run/secrets/user (13 bytes)",
-		"set API_KEY from /run/secrets/api_key (8 bytes, SHIM_SECRETS_DIR)",
-		"set PG from /run/secrets/pg (11 bytes, SHIM_SECRETS_DIR)",
-		"shadowed /run/secrets/postgres_password: POSTGRES_PASSWORD is already set from POSTGRES_PASSWORD_FILE",
-		"set USER from /run/secrets/user (13 bytes, SHIM_SECRETS_DIR)",
-		"set DATABASE_URL=postgresql://***:***@db:5432/app (assembled)",
-		"expand API_KEY from argument 1",
+	// Issue 19 defect 5: a name that is not plain printable ASCII is quoted
+	// in every kind of line, so that none can be forged or reordered.
+	for _, n := range []struct{ raw, shown string }{
+		{"A B", `A B`}, {"A\u202eB", `A\u202eB`}, {"A\x01B", `A\x01B`}, {"A\x1b]0;xB", `A\x1b]0;xB`}, {"A\"B", `A\"B`}, {"É", `É`},
+	} {
+		q := func(suffix string) string { return `"` + n.shown + suffix + `"` }
+		cases = append(cases, []resolveCase{
+			{name: "set and skip lines for " + q(""), env: []string{n.raw + "_FILE=/p", n.raw + "X_FILE=p", n.raw + "Y_FILE=/p"},
+				files: fakeFiles{"/p": "v"}, set: func(s *settings) { s.Skip = []string{n.raw + "Y*"} },
+				want:       []string{n.raw + "=v", n.raw + "X_FILE=p", n.raw + "Y_FILE=/p"},
+				wantReport: []string{"skip " + q("X_FILE") + ": value is not a path (no /)", "skip " + q("Y_FILE") + ": matches SHIM_SKIP pattern " + q("Y*"), "set " + q("") + " from /p (1 bytes)"}},
+			{name: "both lines and the origin of a failed read for " + q(""), env: []string{n.raw + "=x", n.raw + "_FILE=/p", n.raw + "Z_FILE=/p"}, all: true,
+				wantErr: "both " + q("") + " and " + q("_FILE") + " are set (but are exclusive)\n" + q("Z_FILE") + ": open /p: no such file or directory\n" + notMountedHint("/") + "\n" + skipHint(q("Z_FILE"))},
+			{name: "did-you-mean lines for " + q(""), env: []string{n.raw + "CD=1", n.raw + "CE_FILE=x"},
+				set:     func(s *settings) { s.Require = []string{n.raw + "CC"} },
+				wantErr: q("CC") + " is required (SHIM_REQUIRE) but not set\nhint: did you mean " + q("CD") + ", which is set?\nhint: " + q("CE_FILE") + " is set; did you mean " + q("CC_FILE") + "?"},
+			{name: "shadowed and set lines for " + q(""), env: []string{variableName(n.raw) + "=1"},
+				files:      fakeFiles{"/s": dirFile, "/s/" + n.raw: pw, "/s/" + n.raw + "2": pw},
+				set:        func(s *settings) { s.Secrets.Dir = []string{"/s"} },
+				want:       []string{variableName(n.raw) + "=1", variableName(n.raw) + "2=" + pw},
+				wantReport: []string{`shadowed "/s/` + n.shown + `": ` + variableName(n.raw) + " is already set from the environment", "set " + variableName(n.raw) + `2 from "/s/` + n.shown + `2" (11 bytes, SHIM_SECRETS_DIR)`}},
+		}...)
 	}
-	if !slices.Equal(got.report, wantLines) {
-		t.Errorf("report\n got: %q\nwant: %q", got.report, wantLines)
-	}
-	assertNoSecret(t, "report", strings.Join(got.report, "\n"))
+	runResolveCases(t, cases)
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{{"", "", 0}, {"abc", "", 3}, {"kitten", "sitting", 3}, {"POSTGRES_DB_PASSWORD", "POSTGRES_PASSWORD", 3}} {
-		if got := distance(tc.a, tc.b, 99); got != tc.want && tc.a != "" {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+func TestDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b        string
+		limit, want int
+	}{{"abc", "abc", 1, 0}, {"kitten", "sitting", 3, 3}, {"POSTGRES_DB_PASSWORD", "POSTGRES_PASSWORD", 5, 3}, {"", "", 1, 2}, {"ab", "abcd", 1, 2}, {"abcd", "ab", 1, 2}, {"ab", "abc", 1, 1}} {
+		if got := distance(c.a, c.b, c.limit); got != c.want {
+			t.Errorf("distance(%q, %q, %d) = %d, want %d", c.a, c.b, c.limit, got, c.want)
 		}
 	}
 }
 
-// FuzzExpandFiles checks that any file content either arrives in the
-// command's environment exactly (trimmed) or fails with a message that does
-// not carry it, and that every other variable passes through.
+// FuzzExpandFiles: any content arrives exactly (trimmed) or is refused by
+// a message that does not carry it; every other variable passes through.
 func FuzzExpandFiles(f *testing.F) {
 	f.Add("PW", []byte("secret\n"), true)
 	f.Add("KEY", []byte("a\x00b"), true)
@@ -655,25 +448,17 @@ func FuzzExpandFiles(f *testing.F) {
 		secret := sentinel + string(content)
 		s := defaults()
 		s.Trim = trim
-		env := []string{"BEFORE=1", name + "_FILE=/s", "AFTER=2"}
-		got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 256, report: true}, fakeFiles{"/s": secret})
-		if err != nil {
-			assertNoSecret(t, "error", strings.Join(errorLines(err), "\n"))
-			return
-		}
-		assertNoSecret(t, "report", strings.Join(got.report, "\n"))
+		got, err := resolve(request{environ: []string{"BEFORE=1", name + "_FILE=/s", "AFTER=2"}, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 256, report: true}, fakeFiles{"/s": secret})
+		assertNoSecret(t, "output", messages(err)+"\n"+strings.Join(got.report, "\n"))
 		want := secret
 		if trim {
 			want = strings.TrimRight(want, "\r\n")
 		}
-		if strings.HasSuffix(name, "_") || isPathVariable(name+"_FILE") {
-			return
-		}
-		if len(got.env) != 3 || got.env[0] != "BEFORE=1" || got.env[2] != "AFTER=2" || got.env[1] != name+"="+want {
+		switch {
+		case err != nil || strings.HasSuffix(name, "_") || isPathVariable(name+"_FILE"):
+		case !slices.Equal(got.env, []string{"BEFORE=1", name + "=" + want, "AFTER=2"}):
 			t.Fatalf("env %q", got.env)
-		}
-		// The whole file, not only what arrives, must fit and hold no NUL.
-		if strings.ContainsRune(secret, 0) || len(name)+len(secret)+2 > 256 {
+		case strings.ContainsRune(secret, 0) || len(name)+len(secret)+2 > 256: // judged on the whole file
 			t.Fatalf("accepted a file an environment cannot hold whole")
 		}
 	})
@@ -687,13 +472,8 @@ func FuzzExpandArg(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, arg, value string) {
 		value = sentinel + value
-		lookup := func(name string) (string, bool) {
-			if name == "X" {
-				return value, true
-			}
-			return "", false
-		}
-		got, _, err := expandArg(arg, lookup)
+		vars := map[string]string{"X": value}
+		got, _, err := expandArg(arg, func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
 		if !strings.Contains(arg, "${") && (err != nil || got != arg) {
 			t.Fatalf("expandArg(%q) = %q, %v; want it unchanged", arg, got, err)
 		}
@@ -706,11 +486,9 @@ func FuzzExpandArg(f *testing.F) {
 	})
 }
 
-// TestPassthroughProperty generates random environments, with a random
-// subset of *_FILE entries, and checks the command's environment against a
-// model of the documented changes: each expanded NAME_FILE becomes
-// NAME=content in its place, an empty NAME it replaces is dropped, later
-// duplicates are dropped, and everything else passes byte for byte, in order.
+// TestPassthroughProperty checks random environments against a model: each
+// NAME_FILE read becomes NAME=content in its place, an empty NAME it
+// replaces and later duplicates are dropped, the rest passes byte for byte.
 func TestPassthroughProperty(t *testing.T) {
 	for seed := range runs(2000) {
 		rng := rand.New(rand.NewPCG(seed, 1))
@@ -719,17 +497,8 @@ func TestPassthroughProperty(t *testing.T) {
 		s.Database.URL, s.Redis.URL = false, false
 		got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 131072}, files)
 		want, wantErr := passthroughModel(env, files)
-		if wantErr != "" {
-			if err == nil || messages(err) != wantErr {
-				t.Fatalf("seed %d: env %q: error %v, want %q", seed, env, err, wantErr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("seed %d: env %q: %v", seed, env, err)
-		}
-		if !slices.Equal(got.env, want) {
-			t.Fatalf("seed %d: env %q\n got: %q\nwant: %q", seed, env, got.env, want)
+		if messages(err) != wantErr || !slices.Equal(got.env, want) {
+			t.Fatalf("seed %d: env %q\n got: %q, %q\nwant: %q, %q", seed, env, got.env, messages(err), want, wantErr)
 		}
 	}
 }
@@ -765,243 +534,55 @@ func randomEnv(rng *rand.Rand) ([]string, fakeFiles) {
 	return env, files
 }
 
-// passthroughModel computes the expected environment the plain way.
+// passthroughModel computes the expected environment the plain way: the
+// first entry of each name counts; conflicts are judged on it, then the
+// files are read in order.
 func passthroughModel(env []string, files fakeFiles) ([]string, string) {
+	var in []string
 	first := map[string]string{}
 	for _, kv := range env {
-		if name, value, ok := strings.Cut(kv, "="); ok {
-			if _, seen := first[name]; !seen {
-				first[name] = value
-			}
+		name, value, ok := strings.Cut(kv, "=")
+		if _, dup := first[name]; ok && dup {
+			continue
+		} else if ok {
+			first[name] = value
 		}
+		in = append(in, kv)
 	}
-	// Conflicts are judged on the environment as it came in, before any
-	// file is read; then the files are read in order.
+	read := map[string]string{} // NAME_FILE → NAME=content
 	var candidates []string
-	for _, kv := range env {
+	for _, kv := range in {
 		fileVar, p, _ := strings.Cut(kv, "=")
 		name, ok := strings.CutSuffix(fileVar, "_FILE")
-		if !ok || name == "" || first[fileVar] != p || p == "" || !strings.Contains(p, "/") || strings.HasSuffix(name, "_") || isPathVariable(fileVar) || slices.Contains(candidates, fileVar) {
-			continue
+		switch {
+		case !ok || name == "" || p == "" || !strings.Contains(p, "/") || strings.HasSuffix(name, "_") || isPathVariable(fileVar):
+		case first[name] != "":
+			return nil, "both " + quote(name) + " and " + quote(fileVar) + " are set (but are exclusive)"
+		default:
+			candidates = append(candidates, fileVar)
 		}
-		if first[name] != "" {
-			return nil, "both " + name + " and " + fileVar + " are set (but are exclusive)"
-		}
-		candidates = append(candidates, fileVar)
 	}
-	expanded := map[string]string{} // NAME_FILE → NAME=content
 	for _, fileVar := range candidates {
-		p := first[fileVar]
-		content, ok := files[p]
+		content, ok := files[first[fileVar]]
 		if !ok {
-			return nil, fileVar + ": open " + quote(p) + ": no such file or directory\n" + notMountedHint(path.Dir(p)) + "\nhint: if " + fileVar + " holds a path for the program to open itself, add it to SHIM_SKIP"
+			p := first[fileVar]
+			return nil, quote(fileVar) + ": open " + quote(p) + ": no such file or directory\n" + notMountedHint(path.Dir(p)) + "\n" + skipHint(quote(fileVar))
 		}
-		expanded[fileVar] = strings.TrimSuffix(fileVar, "_FILE") + "=" + strings.TrimRight(content, "\r\n")
-	}
-	replaced := map[string]bool{}
-	for fileVar := range expanded {
-		replaced[strings.TrimSuffix(fileVar, "_FILE")] = true
+		read[fileVar] = strings.TrimSuffix(fileVar, "_FILE") + "=" + strings.TrimRight(content, "\r\n")
 	}
 	var out []string
-	seen := map[string]bool{}
-	for _, kv := range env {
+	for _, kv := range in {
 		name, _, ok := strings.Cut(kv, "=")
-		switch {
-		case !ok:
-			out = append(out, kv)
-		case seen[name]:
-		case expanded[name] != "":
-			seen[name] = true
-			out = append(out, expanded[name])
-		case replaced[name]:
-			seen[name] = true // the empty NAME the file replaces
-		default:
-			seen[name] = true
+		if _, replaced := read[name+"_FILE"]; ok && read[name] != "" {
+			out = append(out, read[name])
+		} else if !ok || !replaced { // an empty NAME that a file replaced is dropped
 			out = append(out, kv)
 		}
 	}
 	return out, ""
 }
 
-// TestAdversarial holds the variants of defects an adversarial review
-// found: each row is the hostile form of an input, and the invariant it
-// must keep.
-func TestAdversarial(t *testing.T) {
-	secrets := func(s *settings) { s.Secrets.Dir = []string{"/s"} }
-	notSecret := "hint: a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR"
-	runResolveCases(t, []resolveCase{
-		// No value read from a file is ever used as a path.
-		{
-			name:  "a _FILE whose file names another _FILE: the content is not a path",
-			env:   []string{"X_FILE_FILE=/b64", "X_FILE="},
-			files: fakeFiles{"/b64": "/etc/" + sentinel},
-			want:  []string{"X_FILE=/etc/" + sentinel},
-		},
-		{
-			name:  "the same, in the other order",
-			env:   []string{"X_FILE=", "X_FILE_FILE=/b64"},
-			files: fakeFiles{"/b64": "/etc/" + sentinel},
-			want:  []string{"X_FILE=/etc/" + sentinel},
-		},
-		{
-			name:    "a chain where both are paths conflicts, in either order",
-			env:     []string{"X_FILE_FILE=/a", "X_FILE=/b"},
-			files:   fakeFiles{"/a": pw, "/b": pw},
-			wantErr: "both X_FILE and X_FILE_FILE are set (but are exclusive)",
-		},
-		{
-			name:    "the chain the other way round",
-			env:     []string{"X_FILE=/b", "X_FILE_FILE=/a"},
-			files:   fakeFiles{"/a": pw, "/b": pw},
-			wantErr: "both X_FILE and X_FILE_FILE are set (but are exclusive)",
-		},
-		{
-			name:  "a secrets-directory file named like a _FILE is not expanded",
-			env:   []string{},
-			files: fakeFiles{"/s": dirFile, "/s/y_file": "/etc/passwd"},
-			set:   secrets,
-			want:  []string{"Y_FILE=/etc/passwd"},
-		},
-
-		// Every part of a URL whose value came from a file is masked.
-		{
-			name: "URL parts from files are never shown, whatever the part",
-			env: []string{"DATABASE_SCHEME_FILE=/scheme", "DATABASE_USER_FILE=/user", "DATABASE_HOST_FILE=/host", "DATABASE_PORT_FILE=/port",
-				"DATABASE_NAME_FILE=/name", "DATABASE_PARAMS_FILE=/params", "REDIS_SCHEME_FILE=/rscheme", "REDIS_HOST=cache", "REDIS_PORT_FILE=/port", "REDIS_DB_FILE=/db"},
-			files: fakeFiles{"/scheme": "postgres", "/user": "u", "/host": "db", "/port": "5433", "/name": "n", "/params": "sslpassword=x", "/rscheme": "rediss", "/db": "2"},
-			want: []string{"DATABASE_SCHEME=postgres", "DATABASE_USER=u", "DATABASE_HOST=db", "DATABASE_PORT=5433", "DATABASE_NAME=n", "DATABASE_PARAMS=sslpassword=x",
-				"REDIS_SCHEME=rediss", "REDIS_HOST=cache", "REDIS_PORT=5433", "REDIS_DB=2",
-				"DATABASE_URL=postgres://u@db:5433/n?sslpassword=x", "REDIS_URL=rediss://cache:5433/2"},
-			wantReport: []string{"set DATABASE_SCHEME from /scheme (8 bytes)", "set DATABASE_USER from /user (1 bytes)", "set DATABASE_HOST from /host (2 bytes)",
-				"set DATABASE_PORT from /port (4 bytes)", "set DATABASE_NAME from /name (1 bytes)", "set DATABASE_PARAMS from /params (13 bytes)",
-				"set REDIS_SCHEME from /rscheme (6 bytes)", "set REDIS_PORT from /port (4 bytes)", "set REDIS_DB from /db (1 bytes)",
-				"set DATABASE_URL=*** (assembled, no password)", "set REDIS_URL=*** (assembled, no password)"},
-		},
-		{
-			name:  "URL parts from a secrets directory are masked too",
-			env:   []string{"PGHOST=db"},
-			files: fakeFiles{"/s": dirFile, "/s/database_params": "sslpassword=x", "/s/pgport": "5433"},
-			set:   secrets,
-			want:  []string{"PGHOST=db", "DATABASE_PARAMS=sslpassword=x", "PGPORT=5433", "DATABASE_URL=postgresql://db:5433?sslpassword=x"},
-			wantReport: []string{"set DATABASE_PARAMS from /s/database_params (13 bytes, SHIM_SECRETS_DIR)", "set PGPORT from /s/pgport (4 bytes, SHIM_SECRETS_DIR)",
-				"set DATABASE_URL=*** (assembled, no password)"},
-		},
-
-		// URLs every client reads alike, or none.
-		{
-			name:       "libpq host lists are left to libpq, with a report line",
-			env:        []string{"PGHOST=db1,db2", "PGPASSWORD=" + pw},
-			want:       []string{"PGHOST=db1,db2", "PGPASSWORD=" + pw},
-			wantReport: []string{"skip DATABASE_URL: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client"},
-		},
-		{
-			name:       "a port list too",
-			env:        []string{"PGHOST=db", "PGPORT=5432,5433"},
-			want:       []string{"PGHOST=db", "PGPORT=5432,5433"},
-			wantReport: []string{"skip DATABASE_URL: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client"},
-		},
-		{
-			name:    "requiring the URL a host list did not assemble says why",
-			env:     []string{"PGHOST=db1,db2"},
-			set:     func(s *settings) { s.Require = []string{"DATABASE_URL"} },
-			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but not set\nhint: DATABASE_URL was not read: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client",
-		},
-
-		// Secrets directories fail closed.
-		{
-			name:    "a dangling link, as a ..data link pointing nowhere",
-			files:   fakeFiles{"/s": dirFile, "/s/pw": danglingFile},
-			set:     secrets,
-			wantErr: "PW from SHIM_SECRETS_DIR: open /s/pw: a symbolic link to a file that does not exist\n" + notMountedHint("/s") + "\n" + notSecret,
-		},
-		{
-			name:    "a FIFO",
-			files:   fakeFiles{"/s": dirFile, "/s/f": fifoFile},
-			set:     secrets,
-			wantErr: "F from SHIM_SECRETS_DIR: open /s/f: not a regular file (a named pipe)\n" + notSecret,
-		},
-		{
-			name:    "a subdirectory",
-			files:   fakeFiles{"/s": dirFile, "/s/sub": dirFile},
-			set:     secrets,
-			wantErr: "SUB from SHIM_SECRETS_DIR: open /s/sub: not a regular file (a directory)\n" + notSecret,
-		},
-		{
-			name:  "dot names are left out, even broken ones",
-			files: fakeFiles{"/s": dirFile, "/s/..data": danglingFile, "/s/..2026_12_01": dirFile, "/s/.hidden": fifoFile, "/s/pw": pw},
-			set:   secrets,
-			want:  []string{"PW=" + pw},
-		},
-		{
-			name:  "the same directory twice is read once",
-			files: fakeFiles{"/s": dirFile, "/s/pw": pw},
-			set:   func(s *settings) { s.Secrets.Dir = []string{"/s", "/s/", "/s/."} },
-			want:  []string{"PW=" + pw},
-		},
-
-		// Names, paths and file names cannot forge a line.
-		{
-			name:    "a newline in a path",
-			env:     []string{"A_FILE=/x\nshim: hint: everything is fine"},
-			wantErr: "A_FILE: open \"/x\\nshim: hint: everything is fine\": no such file or directory\n" + notMountedHint("/") + "\nhint: if A_FILE holds a path for the program to open itself, add it to SHIM_SKIP",
-		},
-		{
-			name:    "a newline in a secrets directory's file name",
-			files:   fakeFiles{"/s": dirFile, "/s/evil\nshim: hint: fine": fifoFile},
-			set:     secrets,
-			wantErr: "EVIL_SHIM__HINT__FINE from SHIM_SECRETS_DIR: open \"/s/evil\\nshim: hint: fine\": not a regular file (a named pipe)\n" + notSecret,
-		},
-		{
-			name:    "a newline in an argument",
-			args:    []string{"cmd", "${X\nshim: ok}"},
-			wantErr: "argument 1 \"${X\\nshim: ok}\": ${X\\nshim: ok} is not ${NAME} or ${NAME:-default}\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${",
-		},
-		{
-			name:    "a newline in a required name",
-			set:     func(s *settings) { s.Require = []string{"A\nshim: ok"} },
-			wantErr: "\"A\\nshim: ok\" is required (SHIM_REQUIRE) but not set",
-		},
-
-		// Hints speak the configured suffix and suggest only what shim would read.
-		{
-			name:    "the unset-variable hint uses SHIM_SUFFIX",
-			args:    []string{"cmd", "${PW}"},
-			set:     func(s *settings) { s.Suffix = "_SECRET" },
-			wantErr: "argument 1 \"${PW}\": PW is not set\nhint: set PW (or PW_SECRET), write ${PW:-} to allow an empty value, or $${ for a literal ${",
-		},
-		{
-			name:    "no __FILE for ${_}",
-			args:    []string{"cmd", "${_}"},
-			wantErr: "argument 1 \"${_}\": _ is not set\nhint: set _, write ${_:-} to allow an empty value, or $${ for a literal ${",
-		},
-		{
-			name:    "no _FILE that SHIM_SKIP would skip",
-			args:    []string{"cmd", "${PW}"},
-			set:     func(s *settings) { s.Skip = []string{"PW_*"} },
-			wantErr: "argument 1 \"${PW}\": PW is not set\nhint: set PW, write ${PW:-} to allow an empty value, or $${ for a literal ${",
-		},
-		{
-			name:    "no _FILE of a built-in path variable",
-			args:    []string{"cmd", "${SSL_CERT}"},
-			wantErr: "argument 1 \"${SSL_CERT}\": SSL_CERT is not set\nhint: set SSL_CERT, write ${SSL_CERT:-} to allow an empty value, or $${ for a literal ${",
-		},
-
-		// --check goes on after a problem.
-		{
-			name:  "every problem at once",
-			env:   []string{"A_FILE=/a", "B=1", "B_FILE=/b", "PGHOST=db", "PGPORT=x"},
-			set:   func(s *settings) { s.Require = []string{"C"} },
-			all:   true,
-			files: fakeFiles{"/b": "b"},
-			wantErr: "both B and B_FILE are set (but are exclusive)\n" +
-				"A_FILE: open /a: no such file or directory\n" + notMountedHint("/") + "\nhint: if A_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n" +
-				"PGPORT: not a port number (1-65535)\nhint: set DATABASE_URL yourself, or SHIM_DATABASE_URL=false to leave it unset\n" +
-				"C is required (SHIM_REQUIRE) but not set",
-		},
-	})
-}
-
-// recordingFiles is fakeFiles that remembers every path it was asked for.
+// recordingFiles is fakeFiles that remembers every file it was asked to read.
 type recordingFiles struct {
 	fakeFiles
 	opened *[]string
@@ -1012,28 +593,18 @@ func (r recordingFiles) read(p string, limit int, regularOnly bool) ([]byte, err
 	return r.fakeFiles.read(p, limit, regularOnly)
 }
 
-func (r recordingFiles) list(dir string) ([]string, [2]uint64, error) {
-	*r.opened = append(*r.opened, dir)
-	return r.fakeFiles.list(dir)
-}
-
-// hostileRun makes a random run of the kinds of input a careless operator
-// or an attacker writes: *_FILE variables and chains, URL parts from files,
-// secrets directories, bad values and files over the limit. Every file's
-// content holds the sentinel and, in case it is taken for a path, looks
-// like one.
+// hostileRun makes a random run of what a careless operator or an attacker
+// writes: *_FILE chains, URL parts and secrets directories, bad values,
+// hostile names, files over the limit. Each file's content holds a sentinel.
 func hostileRun(rng *rand.Rand) ([]string, []string, fakeFiles, settings) {
 	names := []string{"PW", "X", "X_FILE", "DATABASE_PARAMS", "DATABASE_SCHEME", "DATABASE_PORT", "PGHOST", "PGUSER", "POSTGRES_PASSWORD",
-		"REDIS_SCHEME", "REDIS_PORT", "REDIS_HOST", "REDIS_DB", "DATABASE_HOST", "A\nB", "SSL_CERT"}
+		"REDIS_SCHEME", "REDIS_PORT", "REDIS_HOST", "REDIS_DB", "DATABASE_HOST", "A\nB", "A\u202eB", "SSL_CERT"}
 	contents := []string{"", "\n", "x", "5432", "redis", "db", "sslmode=require", "a%zz", "/run/x", "a,b", "\x00", "tcp://10.0.0.1:5432", strings.Repeat("y", 300)}
 	files := fakeFiles{"/s": dirFile}
-	// Most contents carry the sentinel and look like a path; some are
-	// valid URL parts as they are (a scheme, a host, a query, and a port or
-	// database number, which can only be digits: the numeric sentinel).
+	// Most contents look like a path; some are valid URL parts as they are.
 	content := func() string {
 		end := []string{"", "\n", "\r\n\n", "\x00"}[rng.IntN(4)]
-		switch rng.IntN(3) {
-		case 0:
+		if rng.IntN(3) == 0 {
 			return []string{sentinel, sentinel + "=1", numericSentinel}[rng.IntN(3)] + end
 		}
 		return contents[rng.IntN(len(contents))] + sentinel + "/etc/passwd" + end
@@ -1068,10 +639,9 @@ func hostileRun(rng *rand.Rand) ([]string, []string, fakeFiles, settings) {
 	return env, args, files, s
 }
 
-// TestNoSecretEverShown is the no-leak property over the resolver: across
-// generated hostile runs, with every problem reported as --check does, no
-// report line and no error contains any file's content, and no file is
-// opened whose path came from a file.
+// TestNoSecretEverShown: across hostile runs, with and without every problem
+// reported, no line shows a file's content or a raw control or bidi
+// character, and no file is opened whose path came from a file.
 func TestNoSecretEverShown(t *testing.T) {
 	for seed := range runs(3000) {
 		rng := rand.New(rand.NewPCG(seed, 2))
@@ -1079,22 +649,15 @@ func TestNoSecretEverShown(t *testing.T) {
 		var opened []string
 		for _, all := range []bool{true, false} {
 			got, err := resolve(request{environ: env, args: args, Rules: s.Rules, maxEntry: 256, report: true, allProblems: all}, recordingFiles{files, &opened})
-			out := strings.Join(got.report, "\n")
-			if err != nil {
-				out += "\n" + strings.Join(errorLines(err), "\n")
-			}
+			out := strings.Join(append(got.report, messages(err)), "\n")
 			if strings.Contains(out, sentinel) || strings.Contains(out, numericSentinel) {
 				t.Fatalf("seed %d: env %q: output shows a secret:\n%s", seed, env, out)
 			}
-			for _, p := range opened {
-				if strings.Contains(p, sentinel) {
-					t.Fatalf("seed %d: env %q: opened %q, a path that came from a file", seed, env, p)
-				}
+			if slices.ContainsFunc(opened, func(p string) bool { return strings.Contains(p, sentinel) }) {
+				t.Fatalf("seed %d: env %q: opened %q, a path that came from a file", seed, env, opened)
 			}
-			for _, line := range strings.Split(out, "\n") {
-				if strings.ContainsAny(line, "\r\x00") {
-					t.Fatalf("seed %d: a line with a control character: %q", seed, line)
-				}
+			if strings.ContainsAny(out, "\r\x00\u202e") { // names are quoted, controls escaped
+				t.Fatalf("seed %d: a control or bidi character in a line: %q", seed, out)
 			}
 		}
 	}
@@ -1106,24 +669,12 @@ func TestOrderDoesNotMatter(t *testing.T) {
 	for seed := range runs(2000) {
 		rng := rand.New(rand.NewPCG(seed, 3))
 		env, _, files, s := hostileRun(rng)
-		// With duplicate names the first wins, by design: keep the first.
-		seen := map[string]bool{}
-		env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
-			name, _, _ := strings.Cut(kv, "=")
-			dup := seen[name]
-			seen[name] = true
-			return dup
-		})
+		env = newEnv(env).list() // with duplicate names the first wins, by design: keep the first
 		outcome := func(env []string) string {
 			got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 256, allProblems: true}, files)
-			if err != nil {
-				lines := errorLines(err)
-				slices.Sort(lines)
-				return "error " + strings.Join(lines, "\n")
-			}
-			sorted := slices.Clone(got.env)
-			slices.Sort(sorted)
-			return strings.Join(sorted, "\n")
+			lines := slices.Concat(got.env, strings.Split(messages(err), "\n"))
+			slices.Sort(lines)
+			return strings.Join(lines, "\n")
 		}
 		reversed := slices.Clone(env)
 		slices.Reverse(reversed)
@@ -1133,14 +684,12 @@ func TestOrderDoesNotMatter(t *testing.T) {
 	}
 }
 
-// TestWholeFileOrRefused is the whole-file property over the real reader:
-// for files around the limit, with trailing runs of CR and LF and NULs
-// anywhere, shim passes exactly the file's bytes (trimmed) or refuses it,
-// never a prefix.
+// TestWholeFileOrRefused: through the real reader, a file around the limit,
+// with CR and LF runs and NULs anywhere, is passed exactly (trimmed) or
+// refused, never a prefix.
 func TestWholeFileOrRefused(t *testing.T) {
 	dir := t.TempDir()
-	const maxEntry = 4096
-	const name = "S"
+	const maxEntry, name = 4096, "S"
 	limit := maxEntry - len(name) - 2
 	rng := rand.New(rand.NewPCG(4, 4))
 	for i := range int(runs(400)) {
@@ -1176,11 +725,9 @@ func TestWholeFileOrRefused(t *testing.T) {
 func writeSecret(t *testing.T, dir, name, content string, mode os.FileMode) string {
 	t.Helper()
 	p := path.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		t.Fatal(err)
+	if os.WriteFile(p, []byte(content), mode) != nil || os.Chmod(p, mode) != nil {
+		t.Fatalf("cannot write %s", p)
 	}
 	return p
 }
+
