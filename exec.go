@@ -220,10 +220,10 @@ func runnable(path string, helper bool, role string) (unix.Errno, string) {
 		return err.(unix.Errno), ""
 	case st.Mode&unix.S_IFMT != unix.S_IFREG:
 		return unix.EACCES, what + " is not a regular file"
+	case noexecMount(path): // where access(X_OK) fails too
+		return unix.EACCES, what + " is on a file system mounted noexec"
 	case unix.Access(path, unix.X_OK) != nil:
 		return unix.EACCES, fmt.Sprintf("%s is not executable for uid %d (chmod +x, or its owner and mode)", what, unix.Getuid())
-	case noexecMount(path):
-		return unix.EACCES, what + " is on a file system mounted noexec"
 	}
 	return 0, ""
 }
