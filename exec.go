@@ -313,7 +313,7 @@ func elfVerdict(v verdict, path string) verdict {
 		if n, _ := p.ReadAt(b, 0); n != len(b) || len(b) < 2 || b[len(b)-1] != 0 {
 			return v.with(unix.ENOEXEC, "its PT_INTERP is not a NUL-terminated path")
 		}
-		loader := string(b[:len(b)-1])
+		loader, _, _ := strings.Cut(string(b), "\x00") // the kernel opens it as a C string
 		if errno, why := runnable(loader, true, "dynamic loader"); errno == unix.ENOENT {
 			return v.with(errno, why+" (a dynamically linked binary in an image without its libc)")
 		} else if errno != 0 {
