@@ -37,6 +37,7 @@ var (
 	binDir    string // holds shim and probe, readable by every user
 	shimPath  string
 	probePath string
+	coverDir  string // GOCOVERDIR for the children of a test binary built with -cover
 )
 
 func TestMain(m *testing.M) {
@@ -69,7 +70,10 @@ func TestMain(m *testing.M) {
 }
 
 // installBinaries copies the test binary into a directory every user may
-// read, as shim, with probe and launch as links to it.
+// read, as shim, with probe and launch as links to it. Built with -cover,
+// every child would print "warning: GOCOVERDIR not set" into the outputs
+// the tests compare: the children get a GOCOVERDIR every user may write,
+// which the probe leaves out of its report.
 func installBinaries() error {
 	self, err := os.Executable()
 	if err != nil {
@@ -82,30 +86,35 @@ func installBinaries() error {
 	if err := os.Chmod(binDir, 0o755); err != nil {
 		return err
 	}
-	if err := copyFile(self, shimPath, 0o755); err != nil {
-		return err
-	}
-	for _, name := range []string{"probe", "launch"} {
-		if err := os.Link(shimPath, filepath.Join(binDir, name)); err != nil {
+	if testing.CoverMode() != "" {
+		coverDir = filepath.Join(binDir, "cover")
+		if err := os.Mkdir(coverDir, 0o1777); err != nil {
 			return err
 		}
+		os.Chmod(coverDir, 0o1777)
 	}
-	return nil
+	data, err := os.ReadFile(self)
+	if err == nil {
+		err = os.WriteFile(shimPath, data, 0o755)
+	}
+	for _, name := range []string{"probe", "launch"} {
+		if err == nil {
+			err = os.Link(shimPath, filepath.Join(binDir, name))
+		}
+	}
+	return err
 }
 
-func copyFile(from, to string, mode os.FileMode) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
+// withCover adds the children's GOCOVERDIR to env, when there is one.
+func withCover(env []string) []string {
+	if coverDir == "" {
+		return env
 	}
-	if err := os.WriteFile(to, data, mode); err != nil {
-		return err
-	}
-	return os.Chmod(to, mode)
+	return append(env, "GOCOVERDIR="+coverDir)
 }
 
 // probe reports its process, one item a line, then does what its arguments
-// say: exit N, touch FILE, kill (itself with SIGTERM), sleep MS.
+// say: exit N, touch FILE, kill (itself with SIGTERM), sleep MS, fds FILE.
 func probe(args []string) {
 	groups, _ := os.Getgroups()
 	fmt.Printf("pid %d\nuid %d\ngid %d\ngroups %v\n", os.Getpid(), os.Getuid(), os.Getgid(), groups)
@@ -113,7 +122,9 @@ func probe(args []string) {
 		fmt.Printf("arg %q\n", a)
 	}
 	for _, kv := range os.Environ() {
-		fmt.Printf("env %q\n", kv)
+		if !strings.HasPrefix(kv, "GOCOVERDIR=") {
+			fmt.Printf("env %q\n", kv)
+		}
 	}
 	for ; len(args) > 0; args = args[1:] {
 		switch args[0] {
@@ -126,6 +137,14 @@ func probe(args []string) {
 		case "sleep":
 			ms, _ := strconv.Atoi(args[1])
 			time.Sleep(time.Duration(ms) * time.Millisecond)
+			args = args[1:]
+		case "fds": // write where fds 0-2 lead to FILE
+			var b strings.Builder
+			for fd := range 3 {
+				link, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+				b.WriteString(link + "\n")
+			}
+			os.WriteFile(args[1], []byte(b.String()), 0o644)
 			args = args[1:]
 		case "kill":
 			syscall.Kill(os.Getpid(), syscall.SIGTERM)
@@ -164,15 +183,17 @@ func launch(args []string) {
 
 // run describes one start of shim.
 type run struct {
-	args   []string
-	env    []string // added to a minimal PATH
-	rawEnv []string // passed as is, duplicates included, instead of PATH and env
-	uid    int      // run as this uid (and gid) when non-zero; needs root
-	groups []uint32 // supplementary groups to start with, when set; needs root
-	chroot string   // run in this root, where shim is /shim
-	signal syscall.Signal
-	path   string   // the program to start instead of shim: launch, say
-	stdout *os.File // instead of a pipe the run's stdout is read from
+	args    []string
+	env     []string // added to a minimal PATH
+	rawEnv  []string // passed as is, duplicates included, instead of PATH and env
+	uid     int      // run as this uid (and gid) when non-zero; needs root
+	groups  []uint32 // supplementary groups to start with, when set; needs root
+	chroot  string   // run in this root, where shim is /shim
+	signal  syscall.Signal
+	path    string        // the program to start instead of shim: launch, say
+	stdout  *os.File      // instead of a pipe the run's stdout is read from
+	stderr  *os.File      // instead of a pipe the run's stderr is read from
+	blocked func(pid int) // called once shim blocks on a FIFO, before the signal
 }
 
 type result struct {
@@ -184,8 +205,9 @@ type result struct {
 
 // do starts the run in its own process group with os.StartProcess, which,
 // unlike exec.Cmd, passes duplicate names on as they are. It sends the
-// signal once shim blocks on a FIFO, and checks that nothing of the group
-// is left afterwards and that shim's own words carry no secret.
+// signal once shim blocks on a FIFO, and checks that the run ends within
+// 20 seconds, that nothing of the group is left afterwards and that shim's
+// own words carry no secret.
 func (r run) do(t *testing.T) result {
 	t.Helper()
 	path, env := shimPath, append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, r.env...)
@@ -198,6 +220,13 @@ func (r run) do(t *testing.T) result {
 	if r.rawEnv != nil {
 		env = r.rawEnv
 	}
+	if coverDir != "" && r.chroot != "" {
+		os.Mkdir(filepath.Join(r.chroot, "cover"), 0o1777)
+		os.Chmod(filepath.Join(r.chroot, "cover"), 0o1777)
+		env = append(slices.Clip(env), "GOCOVERDIR=/cover")
+	} else {
+		env = withCover(slices.Clip(env))
+	}
 	sys := &syscall.SysProcAttr{Chroot: r.chroot, Setpgid: true}
 	if r.uid != 0 || r.groups != nil {
 		sys.Credential = &syscall.Credential{Uid: uint32(r.uid), Gid: uint32(r.uid), Groups: r.groups, NoSetGroups: r.groups == nil}
@@ -208,21 +237,32 @@ func (r run) do(t *testing.T) result {
 	// opens /dev/null, which a scratch root does not have.
 	stdin, _ := os.Open(os.DevNull)
 	defer stdin.Close()
-	out := outW
+	out, errOut := outW, errW
 	if r.stdout != nil {
 		out = r.stdout
 	}
-	proc, err := os.StartProcess(path, append([]string{filepath.Base(path)}, r.args...), &os.ProcAttr{Env: env, Sys: sys, Files: []*os.File{stdin, out, errW}})
+	if r.stderr != nil {
+		errOut = r.stderr
+	}
+	proc, err := os.StartProcess(path, append([]string{filepath.Base(path)}, r.args...), &os.ProcAttr{Env: env, Sys: sys, Files: []*os.File{stdin, out, errOut}})
 	outW.Close()
 	errW.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
+	timer := time.AfterFunc(20*time.Second, func() {
+		t.Errorf("the run did not end within 20 seconds")
+		syscall.Kill(-proc.Pid, syscall.SIGKILL)
+	})
+	defer timer.Stop()
 	var stdout, stderr bytes.Buffer
 	done := make(chan struct{})
 	go func() { stdout.ReadFrom(outR); stderr.ReadFrom(errR); close(done) }()
 	if r.signal != 0 {
 		waitBlocked(t, proc.Pid)
+		if r.blocked != nil {
+			r.blocked(proc.Pid)
+		}
 		proc.Signal(r.signal)
 	}
 	state, err := proc.Wait()
@@ -310,13 +350,57 @@ func requireStatic(t *testing.T) {
 	}
 }
 
-// skipIfEmulated skips a test that qemu-user cannot reproduce; the foreign
-// architecture runs in CI set SHIM_TEST_EMULATED.
+// kernelArch is the kernel's architecture as GOARCH names it. Not uname:
+// qemu-user answers uname with the guest's machine; /proc/sys/kernel/arch
+// (Linux 6.1 on) is the kernel's own word, which qemu-user passes through.
+func kernelArch() string {
+	machine, err := os.ReadFile("/proc/sys/kernel/arch")
+	if err != nil {
+		var u unix.Utsname
+		unix.Uname(&u)
+		machine = u.Machine[:]
+	}
+	m := strings.TrimSpace(unix.ByteSliceToString(machine))
+	switch {
+	case m == "x86_64":
+		return "amd64"
+	case m == "aarch64" || m == "arm64":
+		return "arm64"
+	case strings.HasPrefix(m, "arm"):
+		return "arm"
+	case len(m) == 4 && m[0] == 'i' && strings.HasSuffix(m, "86"):
+		return "386"
+	}
+	return m // ppc64le, s390x, riscv64, mips64, loongarch64 are spelt alike
+}
+
+// emulated says whether a binary for goarch runs under emulation on a
+// kernel of kernel's architecture: 386 on amd64 and arm on arm64 run
+// natively.
+func emulated(goarch, kernel string) bool {
+	return goarch != kernel && !(goarch == "386" && kernel == "amd64") && !(goarch == "arm" && kernel == "arm64")
+}
+
+// skipIfEmulated skips a test that qemu-user cannot reproduce, when the
+// test binary's architecture is not the kernel's.
 func skipIfEmulated(t *testing.T, why string) {
 	t.Helper()
-	if os.Getenv("SHIM_TEST_EMULATED") != "" {
-		t.Skip("under emulation: " + why)
+	if k := kernelArch(); emulated(runtime.GOARCH, k) {
+		t.Skipf("%s binary on a %s kernel, under emulation: %s", runtime.GOARCH, k, why)
 	}
+}
+
+func TestEmulationDetected(t *testing.T) {
+	for _, tc := range []struct {
+		goarch, kernel string
+		want           bool
+	}{{"amd64", "amd64", false}, {"386", "amd64", false}, {"arm64", "amd64", true}, {"arm", "amd64", true},
+		{"amd64", "arm64", true}, {"arm", "arm64", false}, {"riscv64", "amd64", true}, {"s390x", "s390x", false}} {
+		if got := emulated(tc.goarch, tc.kernel); got != tc.want {
+			t.Errorf("emulated(%s, %s) = %v", tc.goarch, tc.kernel, got)
+		}
+	}
+	t.Logf("the kernel is %s, the test binary %s", kernelArch(), runtime.GOARCH)
 }
 
 // qemu-user hands the guest its environment in reverse order.
@@ -368,16 +452,13 @@ func TestExecReplacesShim(t *testing.T) {
 	if !slices.Equal(p.env, wantEnv) {
 		t.Errorf("environment\n got: %q\nwant: %q", p.env, wantEnv)
 	}
+	// After the command, --help belongs to the command.
 	if want := []string{"probe", "--help", "p/+=@:% x" + sentinel}; !slices.Equal(p.args, want) {
 		t.Errorf("arguments\n got: %q\nwant: %q", p.args, want)
 	}
-}
-
-func TestKilledCommand(t *testing.T) {
-	res := run{args: []string{"probe", "kill"}}.do(t)
-	ws := res.state.Sys().(syscall.WaitStatus)
-	if !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
-		t.Errorf("status %v, want death by SIGTERM, as the command died", res.state)
+	killed := run{args: []string{"probe", "kill"}}.do(t)
+	if ws := killed.state.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("status %v, want death by SIGTERM, as the command died", killed.state)
 	}
 }
 
@@ -441,28 +522,6 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 	}
 }
 
-func TestThousandSecrets(t *testing.T) {
-	dir := t.TempDir()
-	var env []string
-	for i := range 1000 {
-		p := writeSecret(t, dir, fmt.Sprintf("s%d", i), fmt.Sprintf("%s-%d\n", sentinel, i), 0o600)
-		env = append(env, fmt.Sprintf("SECRET_%d_FILE=%s", i, p))
-	}
-	res := run{args: []string{"probe"}, env: env}.do(t)
-	if res.code != 0 {
-		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
-	}
-	p := parseProbe(t, res.stdout)
-	if len(p.env) != 1001 {
-		t.Errorf("%d variables reached the command, want 1001", len(p.env))
-	}
-	for i := range 1000 {
-		if v, _ := p.get(fmt.Sprintf("SECRET_%d", i)); v != fmt.Sprintf("%s-%d", sentinel, i) {
-			t.Fatalf("SECRET_%d = %q", i, v)
-		}
-	}
-}
-
 func TestTooLargeForExec(t *testing.T) {
 	dir := t.TempDir()
 	// Enough 100 kB secrets to pass ARG_MAX, each within the one-variable limit.
@@ -487,64 +546,102 @@ func TestTooLargeForExec(t *testing.T) {
 	}
 }
 
-func TestHelpAndVersion(t *testing.T) {
-	for _, arg := range []string{"--help", "-h"} {
-		res := run{args: []string{arg}}.do(t)
-		if res.code != 0 || res.stdout != usage || res.stderr != "" {
-			t.Errorf("shim %s: exit %d, stderr %q, stdout matches usage: %v", arg, res.code, res.stderr, res.stdout == usage)
+// TestOutput: what shim prints arrives whole or the status says so (125),
+// and a broken pipe never kills shim with SIGPIPE (141). An error message
+// that cannot be written keeps the error's own status.
+func TestOutput(t *testing.T) {
+	const broken = "shim: writing the output: broken pipe\n"
+	marker := filepath.Join(t.TempDir(), "ran")
+	for _, tc := range []struct {
+		args, env        []string
+		breakFD          int // 1 or 2: a pipe whose reader is gone
+		wantCode         int
+		wantOut, wantErr string
+	}{
+		{args: []string{"--help"}, wantOut: usage},
+		{args: []string{"-h"}, wantOut: usage},
+		// The test binary carries no VCS stamp and no -X version: devel.
+		{args: []string{"--version"}, wantOut: "shim devel\n"},
+		{args: []string{"--help"}, breakFD: 1, wantCode: 125, wantErr: broken},
+		{args: []string{"--version"}, breakFD: 1, wantCode: 125, wantErr: broken},
+		{args: []string{"--check", "probe"}, breakFD: 1, wantCode: 125, wantErr: broken},
+		{args: []string{"probe", "touch", marker}, env: []string{"SHIM_VERBOSE=true"}, breakFD: 2, wantCode: 125},
+		{args: []string{"no-such-command"}, breakFD: 2, wantCode: 127},
+		{args: []string{"--check", "no-such-command"}, breakFD: 2, wantCode: 127},
+	} {
+		r := run{args: tc.args, env: tc.env}
+		if tc.breakFD != 0 {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pr.Close()
+			defer pw.Close()
+			r.stdout, r.stderr = map[int]*os.File{1: pw}[tc.breakFD], map[int]*os.File{2: pw}[tc.breakFD]
 		}
-	}
-	// The test binary carries no VCS stamp and no -X version: devel, once.
-	res := run{args: []string{"--version"}}.do(t)
-	if res.code != 0 || res.stdout != "shim devel\n" || res.stderr != "" {
-		t.Errorf("shim --version: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
-	}
-	// After the command, --help belongs to the command.
-	res = run{args: []string{"probe", "--help"}}.do(t)
-	if p := parseProbe(t, res.stdout); len(p.args) != 2 || p.args[1] != "--help" {
-		t.Errorf("probe got %q", p.args)
+		res := r.do(t)
+		if ws := res.state.Sys().(syscall.WaitStatus); ws.Signaled() || res.code != tc.wantCode || res.stdout != tc.wantOut || res.stderr != tc.wantErr {
+			t.Errorf("shim %q with fd %d broken: %v, stdout %q, stderr %q; want %d, %q, %q", tc.args, tc.breakFD, res.state, res.stdout, res.stderr, tc.wantCode, tc.wantOut, tc.wantErr)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("shim %q: the command ran", tc.args)
+		}
 	}
 }
 
-// TestOutputThatCannotBeWritten: --help, --version and --check succeed only
-// when what they print arrived.
-func TestOutputThatCannotBeWritten(t *testing.T) {
-	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+// TestClosedStandardDescriptors pins what Go's runtime does before main: a
+// closed fd 0, 1 or 2 is opened as /dev/null, so the command inherits
+// /dev/null there and a write to a closed descriptor is no error shim sees.
+func TestClosedStandardDescriptors(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "fds")
+	proc, err := os.StartProcess(shimPath, []string{"shim", "probe", "fds", out}, &os.ProcAttr{Env: withCover([]string{"PATH=" + binDir})})
 	if err != nil {
-		t.Skip("no /dev/full")
+		t.Fatal(err)
 	}
-	defer full.Close()
-	for _, args := range [][]string{{"--help"}, {"--version"}, {"--check", "probe"}} {
-		res := run{args: args, stdout: full}.do(t)
-		want := "shim: writing the output: write /dev/stdout: no space left on device\n"
-		if res.code != 125 || res.stderr != want {
-			t.Errorf("shim %s >/dev/full: exit %d, stderr %q; want 125, %q", strings.Join(args, " "), res.code, res.stderr, want)
+	state, _ := proc.Wait()
+	got, _ := os.ReadFile(out)
+	if want := "/dev/null\n/dev/null\n/dev/null\n"; state.ExitCode() != 0 || string(got) != want {
+		t.Errorf("%v, the command's fds 0-2: %q, want %q", state, got, want)
+	}
+}
+
+func TestThousandSecrets(t *testing.T) {
+	dir := t.TempDir()
+	var env []string
+	for i := range 1000 {
+		p := writeSecret(t, dir, fmt.Sprintf("s%d", i), fmt.Sprintf("%s-%d\n", sentinel, i), 0o600)
+		env = append(env, fmt.Sprintf("SECRET_%d_FILE=%s", i, p))
+	}
+	res := run{args: []string{"probe"}, env: env}.do(t)
+	p := parseProbe(t, res.stdout)
+	if res.code != 0 || len(p.env) != 1001 {
+		t.Fatalf("exit %d, %d variables reached the command, want 1001", res.code, len(p.env))
+	}
+	for i := range 1000 {
+		if v, _ := p.get(fmt.Sprintf("SECRET_%d", i)); v != fmt.Sprintf("%s-%d", sentinel, i) {
+			t.Fatalf("SECRET_%d = %q", i, v)
 		}
 	}
 }
 
-// TestHelpListsEverySetting keeps the hand-written help in step with the
-// settings struct: every key with its default.
-func TestHelpListsEverySetting(t *testing.T) {
+// TestSettings keeps the hand-written help in step with the settings
+// struct, every key with its default, and the defaults used when no SHIM_*
+// variable is set with what envconfig gives.
+func TestSettings(t *testing.T) {
 	var b bytes.Buffer
 	format := `{{range .}}{{.Key}}={{.Tags.Get "default"}}{{"\n"}}{{end}}`
 	if err := envconfig.Usagef("shim", &settings{}, &b, format); err != nil {
 		t.Fatal(err)
 	}
-	settings := strings.Fields(b.String())
-	if len(settings) != 11 {
-		t.Fatalf("%d settings found, want 11", len(settings))
-	}
-	for _, setting := range settings {
-		if !strings.Contains(usage, "\n  "+setting+" ") {
-			t.Errorf("--help does not list %s", setting)
+	if keys := strings.Fields(b.String()); len(keys) != 11 {
+		t.Errorf("%d settings found, want 11", len(keys))
+	} else {
+		for _, key := range keys {
+			if !strings.Contains(usage, "\n  "+key+" ") {
+				t.Errorf("--help does not list %s", key)
+			}
 		}
 	}
-}
-
-// TestLoadSettings: the defaults used when no SHIM_* variable is set are
-// what envconfig gives, and each setting is read under its documented name.
-func TestLoadSettings(t *testing.T) {
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "SHIM_") {
 			t.Setenv(name, "")
@@ -568,66 +665,177 @@ func TestLoadSettings(t *testing.T) {
 	}
 }
 
-// TestSignalWhileReading proves the start-up window: a secret that blocks (a
-// FIFO whose writer never comes) does not leave an unstoppable shim.
-func TestSignalWhileReading(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT} {
-		t.Run(unix.SignalName(sig), func(t *testing.T) {
-			fifo := filepath.Join(t.TempDir(), "fi\nfo")
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Fatal(err)
+// asPID1 starts shim with args and env as PID 1 of a new PID namespace and
+// returns unshare's command, shim's PID and its stderr.
+func asPID1(t *testing.T, env []string, args ...string) (*exec.Cmd, int, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(requirePIDNamespace(t), append([]string{"--pid", "--fork", shimPath}, args...)...)
+	cmd.Env = withCover(append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, env...))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, unshareChild(t, cmd), &stderr
+}
+
+// unshareChild waits for the PID of the child unshare --fork starts (PID 1
+// of its namespace), and kills unshare if none comes.
+func unshareChild(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	child := 0
+	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); {
+		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+		fmt.Sscan(string(children), &child)
+	}
+	if child == 0 {
+		cmd.Process.Kill()
+		t.Fatal("unshare started no child")
+	}
+	return child
+}
+
+// requirePIDNamespace skips where shim cannot be made PID 1 of a new PID
+// namespace, and returns unshare(1), which makes it so.
+func requirePIDNamespace(t *testing.T) string {
+	t.Helper()
+	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
+	requireRoot(t)
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare")
+	}
+	return unshare
+}
+
+// sigField reads a hexadecimal field of /proc/PID/status.
+func sigField(pid int, name string) uint64 {
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":\t"); ok {
+			n, _ := strconv.ParseUint(v, 16, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// TestSignalWhileResolving: a secret that blocks (a FIFO whose writer never
+// comes) leaves no unstoppable shim. Outside PID 1 shim has no handler, and
+// the kernel's default action ends it, except SIGQUIT, which Go's runtime
+// turns into a goroutine dump and status 2. As PID 1, where the kernel
+// drops a signal without a handler, shim says which signal and exits
+// 128+n. Blocked there, shim runs no more threads than as PID 1, which
+// alone watches signals.
+func TestSignalWhileResolving(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fi\nfo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	threads := func(pid int) int { tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid)); return len(tasks) }
+	for _, sig := range watched {
+		name := unix.SignalName(sig)
+		t.Run(name, func(t *testing.T) {
+			var outside int
+			got := run{args: []string{"probe"}, env: []string{"PW_FILE=" + fifo}, signal: sig, blocked: func(pid int) { outside = threads(pid) }}.do(t)
+			ws := got.state.Sys().(syscall.WaitStatus)
+			switch {
+			case sig == syscall.SIGQUIT && got.code == 2 && strings.HasPrefix(got.stderr, "SIGQUIT: quit\n"):
+			case !ws.Signaled() || ws.Signal() != sig || got.stderr != "":
+				t.Errorf("outside PID 1: %v, stderr %q; want death by %s", got.state, got.stderr, name)
 			}
-			res := run{args: []string{"probe"}, env: []string{"PW_FILE=" + fifo}, signal: sig}.do(t)
-			want := fmt.Sprintf("shim: stopped by %s while reading %q\n", unix.SignalName(sig), fifo)
-			if res.code != 128+int(sig) || res.stderr != want {
-				t.Errorf("exit %d, stderr %q; want %d, %q", res.code, res.stderr, 128+int(sig), want)
+			cmd, shim, stderr := asPID1(t, []string{"PW_FILE=" + fifo}, "probe")
+			waitBlocked(t, shim)
+			asInit := threads(shim)
+			syscall.Kill(shim, sig)
+			cmd.Wait()
+			if code, want := cmd.ProcessState.ExitCode(), "shim: stopped by "+name+"\n"; code != 128+int(sig) || stderr.String() != want {
+				t.Errorf("as PID 1: exit %d, stderr %q; want %d, %q", code, stderr.String(), 128+int(sig), want)
 			}
+			if outside > asInit {
+				t.Errorf("blocked outside PID 1, shim runs %d threads; as PID 1, %d", outside, asInit)
+			}
+			t.Logf("threads of a blocked shim: %d outside PID 1, %d as PID 1", outside, asInit)
 		})
 	}
 }
 
-// TestSignalJustBeforeExec sends SIGTERM at random moments while shim reads
-// many directory secrets, up to and past the exec. Whenever it arrives, the
-// signal is never lost: shim stops (143 with its message, or the default
-// action in the last microseconds before exec), or the command gets it. A
-// lost signal shows as the probe finishing its sleep with status 0.
-func TestSignalJustBeforeExec(t *testing.T) {
+// TestSignalAtAnyMoment sends a watched signal at generated moments from
+// shim's start to past its execve, outside PID 1 and as PID 1, and none is
+// lost: outside PID 1 the parent sees death by it (shim's or the
+// command's; SIGQUIT: Go's dump and status 2); as PID 1, once Go's runtime
+// has its handlers, shim's 128+n and its message before the command
+// started, or status 2: Go's runtime in the last microseconds before
+// execve (documented), or the command, a Go program as PID 1, that got it.
+// A lost signal shows as the command finishing its sleep with status 0,
+// allowed as PID 1 only when the signal came as shim's execve completed:
+// it reaches the new image before the command has a handler, and the
+// kernel drops it (shim cannot block it there: the command would inherit
+// the mask).
+func TestSignalAtAnyMoment(t *testing.T) {
 	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
 	requireStatic(t) // with cgo (the race detector), Go cannot mask every thread
 	dir := t.TempDir()
-	for i := range 300 {
+	for i := range 200 {
 		writeSecret(t, dir, fmt.Sprintf("s%d", i), sentinel, 0o600)
 	}
 	marker := filepath.Join(t.TempDir(), "ran")
-	// How long a start takes here, to spread the signals over it.
+	env := []string{"SHIM_SECRETS_DIR=" + dir}
+	args := []string{"probe", "touch", marker, "sleep", "1500"}
 	start := time.Now()
-	run{args: []string{"true"}, env: []string{"SHIM_SECRETS_DIR=" + dir}}.do(t)
-	span := time.Since(start)
-	for i := range 150 {
+	run{args: []string{"true"}, env: env}.do(t)
+	span := time.Since(start) + time.Millisecond
+	pid1 := os.Geteuid() == 0
+	if _, err := exec.LookPath("unshare"); err != nil {
+		pid1 = false
+	}
+	outcomes := map[string]int{}
+	for i := range runs(60) {
+		rng := rand.New(rand.NewPCG(i, 18))
+		sig, asInit := watched[rng.IntN(len(watched))], pid1 && i%2 == 1
+		delay := time.Duration(rng.Int64N(int64(span) * 3 / 2))
 		os.Remove(marker)
-		cmd := exec.Command(shimPath, "probe", "touch", marker, "sleep", "3000")
-		cmd.Env = []string{"PATH=" + binDir, "SHIM_SECRETS_DIR=" + dir}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		var cmd *exec.Cmd
+		var stderr *bytes.Buffer
+		target := 0
+		if asInit {
+			cmd, target, stderr = asPID1(t, env, args...)
+			for deadline := time.Now().Add(5 * time.Second); sigField(target, "SigCgt")&(1<<(sig-1)) == 0 && time.Now().Before(deadline); {
+			}
+		} else {
+			cmd, stderr = exec.Command(shimPath, args...), &bytes.Buffer{}
+			cmd.Env, cmd.Stderr = withCover([]string{"PATH=" + binDir, env[0]}), stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			target = cmd.Process.Pid
 		}
-		time.Sleep(span * time.Duration(i) / 100)
-		cmd.Process.Signal(syscall.SIGTERM)
+		time.Sleep(delay)
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", target))
+		syscall.Kill(target, sig)
+		exeAfter, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", target))
 		cmd.Wait()
 		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
-		_, ran := os.Stat(marker)
+		_, err := os.Stat(marker)
+		ran, outcome := err == nil, ""
 		switch {
-		case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
-			// shim's default action just before exec, or the command's.
-		case ws.ExitStatus() == 143 && strings.HasPrefix(stderr.String(), "shim: stopped by SIGTERM"):
-			if ran == nil {
-				t.Fatalf("run %d: the command started after shim reported the signal", i)
-			}
+		case !asInit && ws.Signaled() && ws.Signal() == sig:
+			outcome = "death by the signal"
+		case ws.ExitStatus() == 2 && (asInit || sig == syscall.SIGQUIT):
+			outcome = "status 2 from Go's runtime"
+		case asInit && exe == probePath && ran:
+			outcome = "sent to the command as PID 1, which had started" // its own start-up's window
+		case asInit && exe == shimPath && exeAfter == probePath && ran && ws.ExitStatus() == 0:
+			outcome = "sent during execve, dropped by the kernel" // as for any PID 1 that execs
+		case asInit && ws.ExitStatus() == 128+int(sig) && stderr.String() == "shim: stopped by "+unix.SignalName(sig)+"\n" && !ran:
+			outcome = "shim stopped"
 		default:
-			t.Fatalf("run %d: status %v, stderr %q: the signal was lost", i, cmd.ProcessState, stderr.String())
+			t.Fatalf("run %d (%s after %v to %s, PID 1: %v): %v, stderr %q, the command ran: %v: the signal was lost", i, unix.SignalName(sig), delay, exe, asInit, cmd.ProcessState, stderr.String(), ran)
 		}
+		outcomes[fmt.Sprintf("%s, PID 1 %v, command ran %v", outcome, asInit, ran)]++
 	}
+	t.Logf("outcomes: %v", outcomes)
 }
 
 // TestProcessState: the command inherits what the parent gave, as far as
@@ -704,90 +912,6 @@ func fdList(ls string) string {
 	return strings.Join(fds, " ")
 }
 
-// unshareChild waits for the PID of the child unshare --fork starts (PID 1
-// of its namespace), and kills unshare if none comes.
-func unshareChild(t *testing.T, cmd *exec.Cmd) int {
-	t.Helper()
-	child := 0
-	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); {
-		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
-		fmt.Sscan(string(children), &child)
-	}
-	if child == 0 {
-		cmd.Process.Kill()
-		t.Fatal("unshare started no child")
-	}
-	return child
-}
-
-// requirePIDNamespace skips where shim cannot be made PID 1 of a new PID
-// namespace, and returns unshare(1), which makes it so.
-func requirePIDNamespace(t *testing.T) string {
-	t.Helper()
-	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
-	requireRoot(t)
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("no unshare")
-	}
-	return unshare
-}
-
-// TestSignalAsPID1 repeats the start-up window test with shim as PID 1 of a
-// new PID namespace, where the kernel drops every signal without a handler.
-func TestSignalAsPID1(t *testing.T) {
-	unshare := requirePIDNamespace(t)
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(unshare, "--pid", "--fork", shimPath, "probe")
-	cmd.Env = []string{"PATH=" + binDir + ":/usr/bin:/bin", "S_FILE=" + fifo}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	shim := unshareChild(t, cmd)
-	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shim))
-	if !strings.Contains(string(status), "NSpid:\t"+fmt.Sprint(shim)+"\t1\n") {
-		t.Fatalf("shim is not PID 1 of its namespace:\n%s", status)
-	}
-	waitBlocked(t, shim)
-	syscall.Kill(shim, syscall.SIGTERM)
-	cmd.Wait()
-	want := "shim: stopped by SIGTERM while reading " + fifo + "\n"
-	if code := cmd.ProcessState.ExitCode(); code != 143 || stderr.String() != want {
-		t.Errorf("exit %d, stderr %q; want 143, %q", code, stderr.String(), want)
-	}
-}
-
-// TestSettingsErrors: a SHIM_* setting that is wrong, or present but empty
-// where empty would fail open, stops the start with a message naming it.
-func TestSettingsErrors(t *testing.T) {
-	for _, tc := range []struct{ env, want string }{
-		{"SHIM_TRIM=maybe", `SHIM_TRIM=maybe: not a boolean (use true or false)`},
-		{"SHIM_VERBOSE=", `SHIM_VERBOSE="": not a boolean (use true or false)`},
-		{"SHIM_DATABASE_URL=yes", `SHIM_DATABASE_URL=yes: not a boolean (use true or false)`},
-		{"SHIM_SKIP=A,[B", `SHIM_SKIP: bad pattern [B: syntax error in pattern`},
-		{"SHIM_ONLY=A_[FILE", `SHIM_ONLY: bad pattern A_[FILE: syntax error in pattern`},
-		{"SHIM_SUFFIX=", `SHIM_SUFFIX is empty; it names the suffix of variables to expand, _FILE by default`},
-		{"SHIM_ONLY=,", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
-		{"SHIM_ONLY= ", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
-		{"SHIM_ONLY=", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
-	} {
-		t.Run(tc.env, func(t *testing.T) {
-			name, value, _ := strings.Cut(tc.env, "=")
-			t.Setenv(name, value)
-			_, err := loadSettings(os.Environ())
-			if err == nil || messages(err) != tc.want {
-				t.Errorf("got %v, want %q", err, tc.want)
-			}
-		})
-	}
-}
-
 // TestNoSecretInAnyOutput is the no-leak property over the real binary:
 // generated hostile runs, each with --check, with SHIM_VERBOSE and as a
 // plain run, and no output of shim's holds any file's content.
@@ -827,62 +951,6 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			}
 		}
 	}
-}
-
-// TestSignalDuringStartAsPID1 pins what Go's runtime leaves to a PID 1: a
-// SIGTERM in the first microseconds after execve, before the runtime has a
-// handler, is dropped by the kernel, as for any init without one; one that
-// comes while the runtime starts, before shim's first line, gets Go's own
-// handling, which as PID 1 ends in exit status 2 with no message; later,
-// shim stops with 143 and says so. The outcomes are logged; whatever comes,
-// the command has not started when shim ends. (A signal that reaches
-// unshare's child before it execs shim is counted apart.)
-func TestSignalDuringStartAsPID1(t *testing.T) {
-	unshare := requirePIDNamespace(t)
-	dir := t.TempDir()
-	fifo, marker := filepath.Join(dir, "fifo"), filepath.Join(dir, "ran")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	outcomes := map[string]int{}
-	for i := range 24 {
-		cmd := exec.Command(unshare, "--pid", "--fork", shimPath, "probe", "touch", marker)
-		cmd.Env = []string{"PATH=" + binDir, "S_FILE=" + fifo}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		child := unshareChild(t, cmd)
-		// Signal shim itself, once unshare's child has become it.
-		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
-			if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", child)); exe == shimPath {
-				break
-			}
-		}
-		time.Sleep(time.Duration(i%8) * 2 * time.Millisecond)
-		syscall.Kill(child, syscall.SIGTERM)
-		timer := time.AfterFunc(300*time.Millisecond, func() { syscall.Kill(child, syscall.SIGKILL) })
-		cmd.Wait()
-		timer.Stop()
-		code := cmd.ProcessState.ExitCode()
-		switch {
-		case code == 2 && stderr.Len() == 0:
-			outcomes["exit 2 from the runtime, no message"]++
-		case code == 143 && strings.HasPrefix(stderr.String(), "shim: stopped by SIGTERM"):
-			outcomes["143 from shim"]++
-		case code == 137 || code == -1:
-			outcomes["dropped by the kernel: no handler yet"]++
-		case strings.HasPrefix(stderr.String(), "unshare: "):
-			outcomes["unshare's child took it"]++
-		default:
-			t.Fatalf("try %d: exit %d, stderr %q", i, code, stderr.String())
-		}
-		if _, err := os.Stat(marker); err == nil {
-			t.Fatalf("try %d: the command started", i)
-		}
-	}
-	t.Logf("outcomes: %v", outcomes)
 }
 
 // TestAddressSpaceLimit pins a floor of Go's runtime: it reserves address
