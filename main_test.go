@@ -442,7 +442,10 @@ func TestTooLargeForExec(t *testing.T) {
 	chunk := strings.Repeat("x", 100000)
 	n := argMax()/len(chunk) + 2
 	var env []string
-	total := len(probePath) + 1 + strconv.IntSize/8*(2+n) + len("probe") + 1 + len("PATH="+binDir+":/usr/bin:/bin") + 1
+	total := len(probePath) + 1 + strconv.IntSize/8*(1+n) + len("probe") + 1
+	for _, kv := range withCover([]string{"PATH=" + binDir + ":/usr/bin:/bin"}) {
+		total += len(kv) + 1 + strconv.IntSize/8
+	}
 	for i := range n {
 		env = append(env, fmt.Sprintf("S%d_FILE=%s", i, writeSecret(t, dir, strconv.Itoa(i), chunk, 0o600)))
 		total += len(fmt.Sprintf("S%d=%s", i, chunk)) + 1
