@@ -64,19 +64,10 @@ func TestMain(m *testing.M) {
 // print "warning: GOCOVERDIR not set" into compared outputs: children get a
 // GOCOVERDIR every user may write, which the probe leaves out of its report.
 func installBinaries() error {
-	self, err := os.Executable()
-	if err == nil {
-		binDir, err = os.MkdirTemp("", "shim-test-")
-	}
-	if err != nil {
-		return err
-	}
+	data, err := os.ReadFile("/proc/self/exe")
+	binDir, _ = os.MkdirTemp("", "shim-test-")
 	shimPath, probePath = filepath.Join(binDir, "shim"), filepath.Join(binDir, "probe")
-	data, err := os.ReadFile(self)
-	if err = errors.Join(err, os.Chmod(binDir, 0o755), os.WriteFile(shimPath, data, 0o755)); err != nil {
-		return err
-	}
-	if err := errors.Join(os.Link(shimPath, probePath), os.Link(shimPath, filepath.Join(binDir, "launch"))); err != nil {
+	if err := errors.Join(err, os.Chmod(binDir, 0o755), os.WriteFile(shimPath, data, 0o755), os.Link(shimPath, probePath), os.Link(shimPath, filepath.Join(binDir, "launch"))); err != nil {
 		return err
 	}
 	if testing.CoverMode() != "" {
@@ -118,12 +109,10 @@ func probe(args []string) {
 			ms, _ := strconv.Atoi(args[1])
 			time.Sleep(time.Duration(ms) * time.Millisecond)
 		case "fds":
-			var links []string
-			for fd := range 3 {
-				link, _ := os.Readlink(fmt.Sprint("/proc/self/fd/", fd))
-				links = append(links, link+"\n")
-			}
-			os.WriteFile(args[1], []byte(strings.Join(links, "")), 0o644)
+			fd0, _ := os.Readlink("/proc/self/fd/0")
+			fd1, _ := os.Readlink("/proc/self/fd/1")
+			fd2, _ := os.Readlink("/proc/self/fd/2")
+			os.WriteFile(args[1], []byte(fd0+"\n"+fd1+"\n"+fd2+"\n"), 0o644)
 		case "kill":
 			syscall.Kill(os.Getpid(), syscall.SIGTERM)
 			select {}
@@ -293,12 +282,7 @@ func (p probeReport) get(name string) (string, bool) {
 // without the race detector's runtime.
 func requireStatic(t *testing.T) {
 	t.Helper()
-	f, err := elf.Open(shimPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if slices.ContainsFunc(f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_INTERP }) {
+	if f, err := elf.Open(shimPath); err != nil || slices.ContainsFunc(f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_INTERP }) {
 		t.Skip("the test binary is not static (built with -race?)")
 	}
 }
