@@ -627,7 +627,7 @@ func TestSignalAtAnyMoment(t *testing.T) {
 		writeSecret(t, dir, fmt.Sprintf("s%d", i), sentinel, 0o600)
 	}
 	marker := filepath.Join(t.TempDir(), "ran")
-	env, args := []string{"SHIM_SECRETS_DIR=" + dir}, []string{"probe", "touch", marker, "sleep", "1500"}
+	env, args := []string{"SHIM_SECRETS_DIR=" + dir}, []string{"probe", "touch", marker, "sleep", "800"}
 	start := time.Now()
 	run{args: []string{"true"}, env: env}.do(t)
 	span := time.Since(start) + time.Millisecond
