@@ -220,10 +220,10 @@ func runnable(path string, helper bool, role string) (unix.Errno, string) {
 		return err.(unix.Errno), ""
 	case st.Mode&unix.S_IFMT != unix.S_IFREG:
 		return unix.EACCES, what + " is not a regular file"
+	case noexecMount(path): // where access(X_OK) fails too
+		return unix.EACCES, what + " is on a file system mounted noexec"
 	case unix.Access(path, unix.X_OK) != nil:
 		return unix.EACCES, fmt.Sprintf("%s is not executable for uid %d (chmod +x, or its owner and mode)", what, unix.Getuid())
-	case noexecMount(path):
-		return unix.EACCES, what + " is on a file system mounted noexec"
 	}
 	return 0, ""
 }
@@ -313,7 +313,7 @@ func elfVerdict(v verdict, path string) verdict {
 		if n, _ := p.ReadAt(b, 0); n != len(b) || len(b) < 2 || b[len(b)-1] != 0 {
 			return v.with(unix.ENOEXEC, "its PT_INTERP is not a NUL-terminated path")
 		}
-		loader := string(b[:len(b)-1])
+		loader, _, _ := strings.Cut(string(b), "\x00") // the kernel opens it as a C string
 		if errno, why := runnable(loader, true, "dynamic loader"); errno == unix.ENOENT {
 			return v.with(errno, why+" (a dynamically linked binary in an image without its libc)")
 		} else if errno != 0 {

@@ -2,16 +2,14 @@
 
 package main
 
-// End-to-end tests of the real binary. The test binary is the binary: run
-// under the name shim it is shim's main, under the name probe it reports
-// the process it finds itself in, and under the name launch it sets up a
-// parent's signal state before it execs the rest of its arguments. So `go
-// test` needs no second build, and every test below starts real processes
-// with real files.
+// End-to-end tests of the real binary. The test binary is the binary: as
+// shim it is shim's main, as probe it reports its process, as launch it
+// sets up a parent's signal state and execs the rest of its arguments.
 
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -33,11 +31,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var (
-	binDir    string // holds shim and probe, readable by every user
-	shimPath  string
-	probePath string
-)
+var binDir, shimPath, probePath, coverDir string // coverDir: the children's GOCOVERDIR under -cover
 
 func TestMain(m *testing.M) {
 	switch filepath.Base(os.Args[0]) {
@@ -48,11 +42,8 @@ func TestMain(m *testing.M) {
 	case "launch":
 		launch(os.Args[1:])
 	}
-	// The tests start shim as a container runtime would, with the default
-	// action for every watched signal. Run under nohup or as a background
-	// job, the test would hand its children SIGHUP, SIGINT or SIGQUIT
-	// ignored, which shim rightly leaves unwatched, and the tests that send
-	// those would wait for ever.
+	// Children get the default action for every watched signal, as from a
+	// container runtime, also when the test runs under nohup.
 	for _, sig := range watched {
 		if signal.Ignored(sig) {
 			signal.Notify(make(chan os.Signal, 1), sig) // execve resets a handled signal to its default
@@ -68,44 +59,34 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// installBinaries copies the test binary into a directory every user may
-// read, as shim, with probe and launch as links to it.
+// installBinaries copies the test binary where every user may read it, as
+// shim, with probe and launch as links. Built with -cover, each child would
+// print "warning: GOCOVERDIR not set" into compared outputs: children get a
+// GOCOVERDIR every user may write, which the probe leaves out of its report.
 func installBinaries() error {
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	if binDir, err = os.MkdirTemp("", "shim-test-"); err != nil {
-		return err
-	}
+	data, err := os.ReadFile("/proc/self/exe")
+	binDir, _ = os.MkdirTemp("", "shim-test-")
 	shimPath, probePath = filepath.Join(binDir, "shim"), filepath.Join(binDir, "probe")
-	if err := os.Chmod(binDir, 0o755); err != nil {
+	if err := errors.Join(err, os.Chmod(binDir, 0o755), os.WriteFile(shimPath, data, 0o755), os.Link(shimPath, probePath), os.Link(shimPath, filepath.Join(binDir, "launch"))); err != nil {
 		return err
 	}
-	if err := copyFile(self, shimPath, 0o755); err != nil {
-		return err
-	}
-	for _, name := range []string{"probe", "launch"} {
-		if err := os.Link(shimPath, filepath.Join(binDir, name)); err != nil {
-			return err
-		}
+	if testing.CoverMode() != "" {
+		coverDir = filepath.Join(binDir, "cover")
+		return errors.Join(os.Mkdir(coverDir, 0o755), os.Chmod(coverDir, 0o1777))
 	}
 	return nil
 }
 
-func copyFile(from, to string, mode os.FileMode) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
+func withCover(env []string) []string {
+	if coverDir == "" {
+		return env
 	}
-	if err := os.WriteFile(to, data, mode); err != nil {
-		return err
-	}
-	return os.Chmod(to, mode)
+	return append(slices.Clip(env), "GOCOVERDIR="+coverDir)
 }
 
 // probe reports its process, one item a line, then does what its arguments
-// say: exit N, touch FILE, kill (itself with SIGTERM), sleep MS.
+// say: exit N, touch FILE, sleep MS, kill (itself with SIGTERM), fds FILE
+// (where fds 0-2 lead, into FILE).
 func probe(args []string) {
 	groups, _ := os.Getgroups()
 	fmt.Printf("pid %d\nuid %d\ngid %d\ngroups %v\n", os.Getpid(), os.Getuid(), os.Getgid(), groups)
@@ -113,20 +94,25 @@ func probe(args []string) {
 		fmt.Printf("arg %q\n", a)
 	}
 	for _, kv := range os.Environ() {
-		fmt.Printf("env %q\n", kv)
+		if !strings.HasPrefix(kv, "GOCOVERDIR=") {
+			fmt.Printf("env %q\n", kv)
+		}
 	}
-	for ; len(args) > 0; args = args[1:] {
+	for ; len(args) > 0; args = args[min(2, len(args)):] { // an action and its argument
 		switch args[0] {
 		case "exit":
 			code, _ := strconv.Atoi(args[1])
 			os.Exit(code)
 		case "touch":
 			os.WriteFile(args[1], nil, 0o644)
-			args = args[1:]
 		case "sleep":
 			ms, _ := strconv.Atoi(args[1])
 			time.Sleep(time.Duration(ms) * time.Millisecond)
-			args = args[1:]
+		case "fds":
+			fd0, _ := os.Readlink("/proc/self/fd/0")
+			fd1, _ := os.Readlink("/proc/self/fd/1")
+			fd2, _ := os.Readlink("/proc/self/fd/2")
+			os.WriteFile(args[1], []byte(fd0+"\n"+fd1+"\n"+fd2+"\n"), 0o644)
 		case "kill":
 			syscall.Kill(os.Getpid(), syscall.SIGTERM)
 			select {}
@@ -138,41 +124,42 @@ func probe(args []string) {
 // launch blocks and ignores the signals it is given, as a parent process
 // may, then execs the rest: launch BLOCK,... IGNORE,... command args...
 func launch(args []string) {
-	signals := func(list string) []os.Signal {
-		var out []os.Signal
-		for _, name := range strings.Split(list, ",") {
-			if name != "" {
-				out = append(out, unix.SignalNum("SIG"+name))
-			}
-		}
-		return out
-	}
 	runtime.LockOSThread()
 	var set unix.Sigset_t
 	bits := uint(unsafe.Sizeof(set.Val[0])) * 8
-	for _, sig := range signals(args[0]) {
+	for _, sig := range signalList(args[0]) {
 		n := uint(sig.(syscall.Signal)) - 1
 		set.Val[n/bits] |= 1 << (n % bits)
 	}
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
 		panic(err)
 	}
-	signal.Ignore(signals(args[1])...)
-	err := unix.Exec(args[2], args[2:], os.Environ())
-	panic(err)
+	signal.Ignore(signalList(args[1])...)
+	panic(unix.Exec(args[2], args[2:], os.Environ()))
+}
+
+func signalList(names string) (out []os.Signal) {
+	for _, name := range strings.Split(names, ",") {
+		if name != "" {
+			out = append(out, unix.SignalNum("SIG"+name))
+		}
+	}
+	return out
 }
 
 // run describes one start of shim.
 type run struct {
-	args   []string
-	env    []string // added to a minimal PATH
-	rawEnv []string // passed as is, duplicates included, instead of PATH and env
-	uid    int      // run as this uid (and gid) when non-zero; needs root
-	groups []uint32 // supplementary groups to start with, when set; needs root
-	chroot string   // run in this root, where shim is /shim
-	signal syscall.Signal
-	path   string   // the program to start instead of shim: launch, say
-	stdout *os.File // instead of a pipe the run's stdout is read from
+	args    []string
+	env     []string // added to a minimal PATH
+	rawEnv  []string // passed as is, duplicates included, instead of PATH and env
+	uid     int      // run as this uid (and gid) when non-zero; needs root
+	groups  []uint32 // supplementary groups to start with, when set; needs root
+	chroot  string   // run in this root, where shim is /shim
+	signal  syscall.Signal
+	blocked func(pid int) // called once shim blocks on a FIFO, before the signal
+	path    string        // the program to start instead of shim: launch, say
+	stdout  *os.File      // instead of the pipe the run's stdout is read from
+	stderr  *os.File      // instead of the pipe the run's stderr is read from
 }
 
 type result struct {
@@ -184,19 +171,23 @@ type result struct {
 
 // do starts the run in its own process group with os.StartProcess, which,
 // unlike exec.Cmd, passes duplicate names on as they are. It sends the
-// signal once shim blocks on a FIFO, and checks that nothing of the group
-// is left afterwards and that shim's own words carry no secret.
+// signal once shim blocks on a FIFO, kills a run still going after 20 s,
+// and checks that nothing of the group is left and that shim's own words
+// carry no secret.
 func (r run) do(t *testing.T) result {
 	t.Helper()
 	path, env := shimPath, append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, r.env...)
 	if r.chroot != "" {
 		path, env[0] = "/shim", "PATH=/"
 	}
-	if r.path != "" {
-		path = r.path
-	}
 	if r.rawEnv != nil {
 		env = r.rawEnv
+	}
+	path, env = cmp.Or(r.path, path), withCover(env)
+	if coverDir != "" && r.chroot != "" {
+		os.Mkdir(r.chroot+"/cover", 0o755)
+		os.Chmod(r.chroot+"/cover", 0o1777)
+		env[len(env)-1] = "GOCOVERDIR=/cover"
 	}
 	sys := &syscall.SysProcAttr{Chroot: r.chroot, Setpgid: true}
 	if r.uid != 0 || r.groups != nil {
@@ -204,25 +195,26 @@ func (r run) do(t *testing.T) result {
 	}
 	outR, outW, _ := os.Pipe()
 	errR, errW, _ := os.Pipe()
-	// As a container runtime does: without a standard input, Go's runtime
-	// opens /dev/null, which a scratch root does not have.
+	// As a container runtime does: a standard input, which Go's runtime
+	// would otherwise open as /dev/null, absent from a scratch root.
 	stdin, _ := os.Open(os.DevNull)
 	defer stdin.Close()
-	out := outW
-	if r.stdout != nil {
-		out = r.stdout
-	}
-	proc, err := os.StartProcess(path, append([]string{filepath.Base(path)}, r.args...), &os.ProcAttr{Env: env, Sys: sys, Files: []*os.File{stdin, out, errW}})
+	files := []*os.File{stdin, cmp.Or(r.stdout, outW), cmp.Or(r.stderr, errW)}
+	proc, err := os.StartProcess(path, append([]string{filepath.Base(path)}, r.args...), &os.ProcAttr{Env: env, Sys: sys, Files: files})
 	outW.Close()
 	errW.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer time.AfterFunc(20*time.Second, func() { t.Error("still running after 20 s"); syscall.Kill(-proc.Pid, syscall.SIGKILL) }).Stop()
 	var stdout, stderr bytes.Buffer
 	done := make(chan struct{})
 	go func() { stdout.ReadFrom(outR); stderr.ReadFrom(errR); close(done) }()
 	if r.signal != 0 {
 		waitBlocked(t, proc.Pid)
+		if r.blocked != nil {
+			r.blocked(proc.Pid)
+		}
 		proc.Signal(r.signal)
 	}
 	state, err := proc.Wait()
@@ -235,16 +227,14 @@ func (r run) do(t *testing.T) result {
 		t.Errorf("a process of the run's group is still running (kill: %v)", err)
 	}
 	res := result{code: state.ExitCode(), stdout: stdout.String(), stderr: stderr.String(), state: state, pid: proc.Pid}
-	// A probe's report of its environment is the command speaking, not shim.
 	assertNoSecret(t, "stderr", res.stderr)
-	if !strings.HasPrefix(res.stdout, "pid ") {
+	if !strings.HasPrefix(res.stdout, "pid ") { // a probe's report is the command speaking
 		assertNoSecret(t, "stdout", res.stdout)
 	}
 	return res
 }
 
-// probeReport is what the probe printed: its PID, credentials, arguments
-// and environment.
+// probeReport is what the probe printed.
 type probeReport struct {
 	pid, uid, gid int
 	groups        string
@@ -258,25 +248,19 @@ func parseProbe(t *testing.T, out string) probeReport {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		key, value, _ := strings.Cut(sc.Text(), " ")
-		switch key {
-		case "pid":
-			p.pid, _ = strconv.Atoi(value)
-		case "uid":
-			p.uid, _ = strconv.Atoi(value)
-		case "gid":
-			p.gid, _ = strconv.Atoi(value)
-		case "groups":
+		n, _ := strconv.Atoi(value)
+		s, err := strconv.Unquote(value)
+		switch {
+		case key == "pid" || key == "uid" || key == "gid":
+			*map[string]*int{"pid": &p.pid, "uid": &p.uid, "gid": &p.gid}[key] = n
+		case key == "groups":
 			p.groups = value
-		case "arg", "env":
-			s, err := strconv.Unquote(value)
-			if err != nil {
-				t.Fatalf("probe line %q: %v", sc.Text(), err)
-			}
-			if key == "arg" {
-				p.args = append(p.args, s)
-			} else {
-				p.env = append(p.env, s)
-			}
+		case (key == "arg" || key == "env") && err != nil:
+			t.Fatalf("probe line %q: %v", sc.Text(), err)
+		case key == "arg":
+			p.args = append(p.args, s)
+		case key == "env":
+			p.env = append(p.env, s)
 		}
 	}
 	if p.pid == 0 {
@@ -298,31 +282,58 @@ func (p probeReport) get(name string) (string, bool) {
 // without the race detector's runtime.
 func requireStatic(t *testing.T) {
 	t.Helper()
-	f, err := elf.Open(shimPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			t.Skip("the test binary is not static (built with -race?)")
-		}
+	if f, err := elf.Open(shimPath); err != nil || slices.ContainsFunc(f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_INTERP }) {
+		t.Skip("the test binary is not static (built with -race?)")
 	}
 }
 
-// skipIfEmulated skips a test that qemu-user cannot reproduce; the foreign
-// architecture runs in CI set SHIM_TEST_EMULATED.
+// kernelArch is the kernel's architecture as GOARCH names it, from
+// /proc/sys/kernel/arch (Linux 6.1 on), not uname, which qemu-user answers
+// with the guest's machine.
+func kernelArch() string {
+	machine, err := os.ReadFile("/proc/sys/kernel/arch")
+	if err != nil {
+		var u unix.Utsname
+		unix.Uname(&u)
+		machine = u.Machine[:]
+	}
+	m := strings.TrimSpace(unix.ByteSliceToString(machine))
+	if strings.HasPrefix(m, "arm") && m != "arm64" {
+		return "arm"
+	}
+	return cmp.Or(map[string]string{"x86_64": "amd64", "aarch64": "arm64", "i386": "386", "i486": "386", "i586": "386", "i686": "386"}[m], m)
+}
+
+// emulated: a goarch binary on a kernel's architecture runs under
+// emulation; 386 on amd64 and arm on arm64 run natively.
+func emulated(goarch, kernel string) bool {
+	return goarch != kernel && !(goarch == "386" && kernel == "amd64") && !(goarch == "arm" && kernel == "arm64")
+}
+
+// skipIfEmulated skips a test that qemu-user cannot reproduce.
 func skipIfEmulated(t *testing.T, why string) {
 	t.Helper()
-	if os.Getenv("SHIM_TEST_EMULATED") != "" {
-		t.Skip("under emulation: " + why)
+	if k := kernelArch(); emulated(runtime.GOARCH, k) {
+		t.Skipf("a %s binary on a %s kernel, emulated: %s", runtime.GOARCH, k, why)
 	}
+}
+
+func TestEmulationDetected(t *testing.T) {
+	for _, tc := range []struct {
+		goarch, kernel string
+		want           bool
+	}{{"amd64", "amd64", false}, {"386", "amd64", false}, {"arm64", "amd64", true}, {"arm", "amd64", true},
+		{"amd64", "arm64", true}, {"arm", "arm64", false}, {"riscv64", "amd64", true}, {"s390x", "s390x", false}} {
+		if got := emulated(tc.goarch, tc.kernel); got != tc.want {
+			t.Errorf("emulated(%s, %s) = %v", tc.goarch, tc.kernel, got)
+		}
+	}
+	t.Logf("the kernel is %s, the test binary %s", kernelArch(), runtime.GOARCH)
 }
 
 // qemu-user hands the guest its environment in reverse order.
 const reversedEnv = "qemu-user reverses the environment it hands the guest"
 
-// requireRoot skips tests that change credentials; CI runs as root.
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -331,58 +342,43 @@ func requireRoot(t *testing.T) {
 }
 
 // waitBlocked waits until a thread of the process sleeps in the kernel's
-// FIFO open (wait_for_partner), so the signal arrives while shim resolves,
-// not before it started.
+// FIFO open (wait_for_partner): the signal then comes while shim resolves.
 func waitBlocked(t *testing.T, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
 		for _, task := range tasks {
 			if wchan, _ := os.ReadFile(task); string(wchan) == "wait_for_partner" {
 				return
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("shim never blocked on the FIFO")
 }
 
 func TestExecReplacesShim(t *testing.T) {
 	skipIfEmulated(t, reversedEnv)
-	dir := t.TempDir()
-	secret := writeSecret(t, dir, "pw", "p/+=@:% x"+sentinel+"\n", 0o600)
-	res := run{
-		args: []string{"probe", "--help", "${POSTGRES_PASSWORD}"},
-		env:  []string{"A=1", "POSTGRES_PASSWORD_FILE=" + secret, "B=2", "POSTGRES_HOST=db"},
-	}.do(t)
-	if res.code != 0 || res.stderr != "" {
-		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
-	}
+	secret := writeSecret(t, t.TempDir(), "pw", "p/+=@:% x"+sentinel+"\n", 0o600)
+	res := run{args: []string{"probe", "--help", "${POSTGRES_PASSWORD}"}, env: []string{"A=1", "POSTGRES_PASSWORD_FILE=" + secret, "B=2", "POSTGRES_HOST=db"}}.do(t)
 	p := parseProbe(t, res.stdout)
-	if p.pid != res.pid {
-		t.Errorf("probe ran as PID %d, shim was PID %d: shim did not exec in place", p.pid, res.pid)
+	if res.code != 0 || res.stderr != "" || p.pid != res.pid {
+		t.Errorf("exit %d, stderr %q, probe PID %d, shim's %d: shim did not exec in place", res.code, res.stderr, p.pid, res.pid)
 	}
 	wantEnv := []string{"PATH=" + binDir + ":/usr/bin:/bin", "A=1", "POSTGRES_PASSWORD=p/+=@:% x" + sentinel, "B=2", "POSTGRES_HOST=db",
 		"DATABASE_URL=postgresql://:p%2F%2B%3D%40%3A%25%20x" + sentinel + "@db:5432"}
-	if !slices.Equal(p.env, wantEnv) {
-		t.Errorf("environment\n got: %q\nwant: %q", p.env, wantEnv)
+	// After the command, --help belongs to the command.
+	if want := []string{"probe", "--help", "p/+=@:% x" + sentinel}; !slices.Equal(p.env, wantEnv) || !slices.Equal(p.args, want) {
+		t.Errorf("environment\n got: %q\nwant: %q\narguments\n got: %q\nwant: %q", p.env, wantEnv, p.args, want)
 	}
-	if want := []string{"probe", "--help", "p/+=@:% x" + sentinel}; !slices.Equal(p.args, want) {
-		t.Errorf("arguments\n got: %q\nwant: %q", p.args, want)
-	}
-}
-
-func TestKilledCommand(t *testing.T) {
-	res := run{args: []string{"probe", "kill"}}.do(t)
-	ws := res.state.Sys().(syscall.WaitStatus)
-	if !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
-		t.Errorf("status %v, want death by SIGTERM, as the command died", res.state)
+	killed := run{args: []string{"probe", "kill"}}.do(t)
+	if ws := killed.state.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("status %v, want death by SIGTERM, as the command died", killed.state)
 	}
 }
 
 // TestCheckAndVerbose: --check reports every step and every problem and
-// runs nothing; SHIM_VERBOSE prints exactly the same lines on stderr.
+// runs nothing; SHIM_VERBOSE prints the same lines on stderr; a run stops
+// at the first problem.
 func TestCheckAndVerbose(t *testing.T) {
 	skipIfEmulated(t, reversedEnv)
 	dir := t.TempDir()
@@ -390,76 +386,37 @@ func TestCheckAndVerbose(t *testing.T) {
 	marker := filepath.Join(dir, "ran")
 	env := []string{"PW_FILE=" + secret, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "PGHOST=db"}
 	args := []string{"probe", "touch", marker, "${PW}"}
-	check := run{args: append([]string{"--check"}, args...), env: env}.do(t)
-	want := "skip SSL_CERT_FILE: a path other tools read (built-in list)\n" +
-		"set PW from " + secret + " (8 bytes)\n" +
-		"set DATABASE_URL=postgresql://db:5432 (assembled, no password)\n" +
-		"expand PW from argument 3\n" +
-		"exec " + probePath + "\n"
-	if check.code != 0 || check.stdout != want || check.stderr != "" {
+	want := "skip SSL_CERT_FILE: a path other tools read (built-in list)\nset PW from " + secret + " (8 bytes)\n" +
+		"set DATABASE_URL=postgresql://db:5432 (assembled, no password)\nexpand PW from argument 3\nexec " + probePath + "\n"
+	if check := (run{args: append([]string{"--check"}, args...), env: env}).do(t); check.code != 0 || check.stdout != want || check.stderr != "" {
 		t.Errorf("--check: exit %d, stderr %q, report\n got: %q\nwant: %q", check.code, check.stderr, check.stdout, want)
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("--check ran the command")
 	}
-	verbose := run{args: args, env: append(env, "SHIM_VERBOSE=true")}.do(t)
-	var wantVerbose strings.Builder
-	for _, line := range strings.SplitAfter(strings.TrimSuffix(want, "\n"), "\n") {
-		wantVerbose.WriteString("shim: " + line)
-	}
-	if verbose.code != 0 || verbose.stderr != wantVerbose.String()+"\n" {
-		t.Errorf("SHIM_VERBOSE: exit %d, stderr\n got: %q\nwant: %q", verbose.code, verbose.stderr, wantVerbose.String()+"\n")
+	wantVerbose := "shim: " + strings.ReplaceAll(strings.TrimSuffix(want, "\n"), "\n", "\nshim: ") + "\n"
+	if res := (run{args: args, env: append(env, "SHIM_VERBOSE=true")}).do(t); res.code != 0 || res.stderr != wantVerbose {
+		t.Errorf("SHIM_VERBOSE: exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, wantVerbose)
 	}
 	if _, err := os.Stat(marker); err != nil {
 		t.Error("SHIM_VERBOSE did not run the command")
 	}
-}
-
-// TestCheckReportsEveryProblem: a dry run is where every problem is wanted
-// at once; a real run stops at the first.
-func TestCheckReportsEveryProblem(t *testing.T) {
-	skipIfEmulated(t, reversedEnv)
-	dir := t.TempDir()
-	env := []string{"A_FILE=" + dir + "/a", "B_FILE=" + dir + "/b", "SHIM_REQUIRE=DATABSE_URL", "PGHOST=db", "REDIS_HOST=cache", "REDIS_PORT=http"}
-	notMounted := "shim: hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + dir + " in it)\n"
-	problems := "shim: A_FILE: open " + dir + "/a: no such file or directory\n" + notMounted +
-		"shim: hint: if A_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n" +
-		"shim: B_FILE: open " + dir + "/b: no such file or directory\n" + notMounted +
-		"shim: hint: if B_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n" +
-		"shim: REDIS_PORT: not a port number (1-65535)\n" +
+	env = []string{"A_FILE=" + dir + "/a", "B_FILE=" + dir + "/b", "SHIM_REQUIRE=DATABSE_URL", "PGHOST=db", "REDIS_HOST=cache", "REDIS_PORT=http"}
+	missing := func(name string) string {
+		return "shim: " + name + "_FILE: open " + dir + "/" + strings.ToLower(name) + ": no such file or directory\n" +
+			"shim: hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + dir + " in it)\n" +
+			"shim: hint: if " + name + "_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n"
+	}
+	problems := missing("A") + missing("B") + "shim: REDIS_PORT: not a port number (1-65535)\n" +
 		"shim: hint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset\n" +
-		"shim: DATABSE_URL is required (SHIM_REQUIRE) but not set\n" +
-		"shim: hint: did you mean DATABASE_URL, which is set?\n" +
+		"shim: DATABSE_URL is required (SHIM_REQUIRE) but not set\nshim: hint: did you mean DATABASE_URL, which is set?\n" +
 		"shim: exec no-such-command: not found in PATH\n"
 	check := run{args: []string{"--check", "no-such-command"}, env: env}.do(t)
 	if check.code != 125 || check.stderr != problems || check.stdout != "set DATABASE_URL=postgresql://db:5432 (assembled, no password)\n" {
 		t.Errorf("--check: exit %d, stdout %q, stderr\n got: %q\nwant: %q", check.code, check.stdout, check.stderr, problems)
 	}
-	first := strings.Join(strings.SplitAfter(problems, "\n")[:3], "")
-	if res := (run{args: []string{"no-such-command"}, env: env}).do(t); res.code != 125 || res.stderr != first {
-		t.Errorf("run: exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, first)
-	}
-}
-
-func TestThousandSecrets(t *testing.T) {
-	dir := t.TempDir()
-	var env []string
-	for i := range 1000 {
-		p := writeSecret(t, dir, fmt.Sprintf("s%d", i), fmt.Sprintf("%s-%d\n", sentinel, i), 0o600)
-		env = append(env, fmt.Sprintf("SECRET_%d_FILE=%s", i, p))
-	}
-	res := run{args: []string{"probe"}, env: env}.do(t)
-	if res.code != 0 {
-		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
-	}
-	p := parseProbe(t, res.stdout)
-	if len(p.env) != 1001 {
-		t.Errorf("%d variables reached the command, want 1001", len(p.env))
-	}
-	for i := range 1000 {
-		if v, _ := p.get(fmt.Sprintf("SECRET_%d", i)); v != fmt.Sprintf("%s-%d", sentinel, i) {
-			t.Fatalf("SECRET_%d = %q", i, v)
-		}
+	if res := (run{args: []string{"no-such-command"}, env: env}).do(t); res.code != 125 || res.stderr != missing("A") {
+		t.Errorf("run: exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, missing("A"))
 	}
 }
 
@@ -468,16 +425,14 @@ func TestTooLargeForExec(t *testing.T) {
 	// Enough 100 kB secrets to pass ARG_MAX, each within the one-variable limit.
 	chunk := strings.Repeat("x", 100000)
 	n := argMax()/len(chunk) + 2
-	env := []string{}
-	final := []string{"PATH=" + binDir + ":/usr/bin:/bin"}
-	for i := range n {
-		p := writeSecret(t, dir, strconv.Itoa(i), chunk, 0o600)
-		env = append(env, fmt.Sprintf("S%d_FILE=%s", i, p))
-		final = append(final, fmt.Sprintf("S%d=%s", i, chunk))
+	var env []string
+	total := len(probePath) + 1 + strconv.IntSize/8*(1+n) + len("probe") + 1
+	for _, kv := range withCover([]string{"PATH=" + binDir + ":/usr/bin:/bin"}) {
+		total += len(kv) + 1 + strconv.IntSize/8
 	}
-	total := len(probePath) + 1 + strconv.IntSize/8*(1+len(final)) + len("probe") + 1
-	for _, kv := range final {
-		total += len(kv) + 1
+	for i := range n {
+		env = append(env, fmt.Sprintf("S%d_FILE=%s", i, writeSecret(t, dir, strconv.Itoa(i), chunk, 0o600)))
+		total += len(fmt.Sprintf("S%d=%s", i, chunk)) + 1
 	}
 	res := run{args: []string{"probe"}, env: env}.do(t)
 	want := fmt.Sprintf("shim: the command's arguments and environment take %d bytes, over the kernel's limit of %d (ARG_MAX)\n"+
@@ -487,64 +442,75 @@ func TestTooLargeForExec(t *testing.T) {
 	}
 }
 
-func TestHelpAndVersion(t *testing.T) {
-	for _, arg := range []string{"--help", "-h"} {
-		res := run{args: []string{arg}}.do(t)
-		if res.code != 0 || res.stdout != usage || res.stderr != "" {
-			t.Errorf("shim %s: exit %d, stderr %q, stdout matches usage: %v", arg, res.code, res.stderr, res.stdout == usage)
+// TestOutput: what shim prints arrives whole or the status says so (125,
+// and the command does not run); a broken pipe never kills shim with
+// SIGPIPE (141); an error that cannot be written keeps its status (127).
+func TestOutput(t *testing.T) {
+	const broken = "shim: writing the output: broken pipe\n"
+	marker := filepath.Join(t.TempDir(), "ran")
+	for _, tc := range []struct {
+		args, env        []string
+		breakFD          int // 1 or 2: a pipe whose reader is gone
+		wantCode         int
+		wantOut, wantErr string
+	}{
+		{args: []string{"--help"}, wantOut: usage},
+		{args: []string{"-h"}, wantOut: usage},
+		{args: []string{"--version"}, wantOut: "shim devel\n"}, // no VCS stamp, no -X version
+		{args: []string{"--help"}, breakFD: 1, wantCode: 125, wantErr: broken},
+		{args: []string{"--version"}, breakFD: 1, wantCode: 125, wantErr: broken},
+		{args: []string{"--check", "probe"}, breakFD: 1, wantCode: 125, wantErr: broken},
+		{args: []string{"probe", "touch", marker}, env: []string{"SHIM_VERBOSE=true"}, breakFD: 2, wantCode: 125},
+		{args: []string{"no-such-command"}, breakFD: 2, wantCode: 127},
+		{args: []string{"--check", "no-such-command"}, breakFD: 2, wantCode: 127},
+	} {
+		r := run{args: tc.args, env: tc.env}
+		if tc.breakFD != 0 {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pr.Close()
+			defer pw.Close()
+			r.stdout, r.stderr = map[int]*os.File{1: pw}[tc.breakFD], map[int]*os.File{2: pw}[tc.breakFD]
 		}
-	}
-	// The test binary carries no VCS stamp and no -X version: devel, once.
-	res := run{args: []string{"--version"}}.do(t)
-	if res.code != 0 || res.stdout != "shim devel\n" || res.stderr != "" {
-		t.Errorf("shim --version: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
-	}
-	// After the command, --help belongs to the command.
-	res = run{args: []string{"probe", "--help"}}.do(t)
-	if p := parseProbe(t, res.stdout); len(p.args) != 2 || p.args[1] != "--help" {
-		t.Errorf("probe got %q", p.args)
+		res := r.do(t)
+		if ws := res.state.Sys().(syscall.WaitStatus); ws.Signaled() || res.code != tc.wantCode || res.stdout != tc.wantOut || res.stderr != tc.wantErr {
+			t.Errorf("shim %q, fd %d broken: %v, stdout %q, stderr %q; want %d, %q, %q", tc.args, tc.breakFD, res.state, res.stdout, res.stderr, tc.wantCode, tc.wantOut, tc.wantErr)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("shim %q: the command ran", tc.args)
+		}
 	}
 }
 
-// TestOutputThatCannotBeWritten: --help, --version and --check succeed only
-// when what they print arrived.
-func TestOutputThatCannotBeWritten(t *testing.T) {
-	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+// TestClosedStandardDescriptors pins what Go's runtime does before main: a
+// closed fd 0, 1 or 2 is opened as /dev/null, which the command inherits;
+// so shim cannot see a closed descriptor, only a broken pipe.
+func TestClosedStandardDescriptors(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "fds")
+	proc, err := os.StartProcess(shimPath, []string{"shim", "probe", "fds", out}, &os.ProcAttr{Env: withCover([]string{"PATH=" + binDir})})
 	if err != nil {
-		t.Skip("no /dev/full")
-	}
-	defer full.Close()
-	for _, args := range [][]string{{"--help"}, {"--version"}, {"--check", "probe"}} {
-		res := run{args: args, stdout: full}.do(t)
-		want := "shim: writing the output: write /dev/stdout: no space left on device\n"
-		if res.code != 125 || res.stderr != want {
-			t.Errorf("shim %s >/dev/full: exit %d, stderr %q; want 125, %q", strings.Join(args, " "), res.code, res.stderr, want)
-		}
-	}
-}
-
-// TestHelpListsEverySetting keeps the hand-written help in step with the
-// settings struct: every key with its default.
-func TestHelpListsEverySetting(t *testing.T) {
-	var b bytes.Buffer
-	format := `{{range .}}{{.Key}}={{.Tags.Get "default"}}{{"\n"}}{{end}}`
-	if err := envconfig.Usagef("shim", &settings{}, &b, format); err != nil {
 		t.Fatal(err)
 	}
-	settings := strings.Fields(b.String())
-	if len(settings) != 11 {
-		t.Fatalf("%d settings found, want 11", len(settings))
-	}
-	for _, setting := range settings {
-		if !strings.Contains(usage, "\n  "+setting+" ") {
-			t.Errorf("--help does not list %s", setting)
-		}
+	state, _ := proc.Wait()
+	if got, _ := os.ReadFile(out); state.ExitCode() != 0 || string(got) != "/dev/null\n/dev/null\n/dev/null\n" {
+		t.Errorf("%v, the command's fds 0-2: %q, want /dev/null each", state, got)
 	}
 }
 
-// TestLoadSettings: the defaults used when no SHIM_* variable is set are
-// what envconfig gives, and each setting is read under its documented name.
-func TestLoadSettings(t *testing.T) {
+// TestSettings keeps the hand-written help in step with the settings, every
+// key with its default, and defaultSettings with what envconfig gives.
+func TestSettings(t *testing.T) {
+	var b bytes.Buffer
+	if err := envconfig.Usagef("shim", &settings{}, &b, `{{range .}}{{.Key}}={{.Tags.Get "default"}}{{"\n"}}{{end}}`); err != nil {
+		t.Fatal(err)
+	}
+	if keys := strings.Fields(b.String()); len(keys) != 11 {
+		t.Errorf("%d settings found, want 11", len(keys))
+	} else if i := slices.IndexFunc(keys, func(k string) bool { return !strings.Contains(usage, "\n  "+k+" ") }); i >= 0 {
+		t.Errorf("--help does not list %s", keys[i])
+	}
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "SHIM_") {
 			t.Setenv(name, "")
@@ -552,156 +518,30 @@ func TestLoadSettings(t *testing.T) {
 		}
 	}
 	var processed settings
-	if err := envconfig.Process("shim", &processed); err != nil {
-		t.Fatal(err)
-	}
-	if got := defaultSettings(); fmt.Sprint(got) != fmt.Sprint(processed) {
-		t.Errorf("defaultSettings() = %+v, envconfig gives %+v", got, processed)
+	if err := envconfig.Process("shim", &processed); err != nil || fmt.Sprint(defaultSettings()) != fmt.Sprint(processed) {
+		t.Errorf("defaultSettings() = %+v, envconfig gives %+v, %v", defaultSettings(), processed, err)
 	}
 	t.Setenv("SHIM_SECRETS_DIR", "/a, /b,")
 	t.Setenv("SHIM_DATABASE_URL", "false")
-	t.Setenv("SHIM_EXPAND_ARGS", "false")
 	t.Setenv("DATABASE_URL", "true") // never read as SHIM_DATABASE_URL
-	s, err := loadSettings(os.Environ())
-	if err != nil || !slices.Equal(s.Secrets.Dir, []string{"/a", "/b"}) || s.Database.URL || !s.Redis.URL || s.Expand.Args {
+	if s, err := loadSettings(os.Environ()); err != nil || !slices.Equal(s.Secrets.Dir, []string{"/a", "/b"}) || s.Database.URL || !s.Redis.URL {
 		t.Errorf("got %+v, %v", s, err)
 	}
 }
 
-// TestSignalWhileReading proves the start-up window: a secret that blocks (a
-// FIFO whose writer never comes) does not leave an unstoppable shim.
-func TestSignalWhileReading(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT} {
-		t.Run(unix.SignalName(sig), func(t *testing.T) {
-			fifo := filepath.Join(t.TempDir(), "fi\nfo")
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			res := run{args: []string{"probe"}, env: []string{"PW_FILE=" + fifo}, signal: sig}.do(t)
-			want := fmt.Sprintf("shim: stopped by %s while reading %q\n", unix.SignalName(sig), fifo)
-			if res.code != 128+int(sig) || res.stderr != want {
-				t.Errorf("exit %d, stderr %q; want %d, %q", res.code, res.stderr, 128+int(sig), want)
-			}
-		})
+// asPID1 starts shim as PID 1 of a new PID namespace: unshare's command,
+// shim's PID and its stderr.
+func asPID1(t *testing.T, env []string, args ...string) (*exec.Cmd, int, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(requirePIDNamespace(t), append([]string{"--pid", "--fork", shimPath}, args...)...)
+	cmd.Env = withCover(append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, env...))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-}
-
-// TestSignalJustBeforeExec sends SIGTERM at random moments while shim reads
-// many directory secrets, up to and past the exec. Whenever it arrives, the
-// signal is never lost: shim stops (143 with its message, or the default
-// action in the last microseconds before exec), or the command gets it. A
-// lost signal shows as the probe finishing its sleep with status 0.
-func TestSignalJustBeforeExec(t *testing.T) {
-	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
-	requireStatic(t) // with cgo (the race detector), Go cannot mask every thread
-	dir := t.TempDir()
-	for i := range 300 {
-		writeSecret(t, dir, fmt.Sprintf("s%d", i), sentinel, 0o600)
-	}
-	marker := filepath.Join(t.TempDir(), "ran")
-	// How long a start takes here, to spread the signals over it.
-	start := time.Now()
-	run{args: []string{"true"}, env: []string{"SHIM_SECRETS_DIR=" + dir}}.do(t)
-	span := time.Since(start)
-	for i := range 150 {
-		os.Remove(marker)
-		cmd := exec.Command(shimPath, "probe", "touch", marker, "sleep", "3000")
-		cmd.Env = []string{"PATH=" + binDir, "SHIM_SECRETS_DIR=" + dir}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(span * time.Duration(i) / 100)
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
-		_, ran := os.Stat(marker)
-		switch {
-		case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
-			// shim's default action just before exec, or the command's.
-		case ws.ExitStatus() == 143 && strings.HasPrefix(stderr.String(), "shim: stopped by SIGTERM"):
-			if ran == nil {
-				t.Fatalf("run %d: the command started after shim reported the signal", i)
-			}
-		default:
-			t.Fatalf("run %d: status %v, stderr %q: the signal was lost", i, cmd.ProcessState, stderr.String())
-		}
-	}
-}
-
-// TestProcessState: the command inherits what the parent gave, as far as
-// Go's runtime lets shim pass it on. Go unblocks SIGHUP, SIGINT, SIGQUIT
-// and SIGTERM in every thread before shim's code runs and cannot tell
-// whether the parent blocked them; it keeps an inherited SIG_IGN only for
-// SIGHUP and SIGINT. This test pins exactly that, and equal open file
-// descriptors.
-func TestProcessState(t *testing.T) {
-	skipIfEmulated(t, "qemu-user keeps its own signal mask and dispositions")
-	cat, ls := "/bin/cat", "/bin/ls"
-	launchPath := filepath.Join(binDir, "launch")
-	state := func(viaShim bool, command ...string) string {
-		args := []string{"TERM,INT,USR1", "HUP,INT,PIPE,USR2"}
-		if viaShim {
-			args = append(args, shimPath)
-		}
-		res := run{path: launchPath, args: append(args, command...)}.do(t)
-		if res.code != 0 {
-			t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
-		}
-		return res.stdout
-	}
-	field := func(status, name string) uint64 {
-		for _, line := range strings.Split(status, "\n") {
-			if v, ok := strings.CutPrefix(line, name+":\t"); ok {
-				n, _ := strconv.ParseUint(v, 16, 64)
-				return n
-			}
-		}
-		t.Fatalf("no %s in %q", name, status)
-		return 0
-	}
-	bit := func(sigs ...syscall.Signal) uint64 {
-		var b uint64
-		for _, s := range sigs {
-			b |= 1 << (s - 1)
-		}
-		return b
-	}
-	direct, shimmed := state(false, cat, "/proc/self/status"), state(true, cat, "/proc/self/status")
-	if got, want := field(direct, "SigBlk"), bit(syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1); got != want {
-		t.Fatalf("launch blocks %x, want %x", got, want)
-	}
-	if got, want := field(shimmed, "SigBlk"), bit(syscall.SIGUSR1); got != want {
-		t.Errorf("blocked under shim: %x, want %x (USR1 kept; TERM and INT unblocked by Go's runtime)", got, want)
-	}
-	if got, want := field(direct, "SigIgn"), bit(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGUSR2); got != want {
-		t.Fatalf("launch ignores %x, want %x", got, want)
-	}
-	if got, want := field(shimmed, "SigIgn"), bit(syscall.SIGHUP, syscall.SIGINT); got != want {
-		t.Errorf("ignored under shim: %x, want %x (HUP and INT kept; Go's runtime handles the rest)", got, want)
-	}
-	if d, s := state(false, ls, "-l", "/proc/self/fd"), state(true, ls, "-l", "/proc/self/fd"); fdList(d) != fdList(s) {
-		t.Errorf("open descriptors differ:\ndirect:\n%s\nunder shim:\n%s", d, s)
-	}
-}
-
-// fdList keeps the descriptor numbers and targets of ls -l's lines.
-func fdList(ls string) string {
-	var fds []string
-	for _, line := range strings.Split(ls, "\n") {
-		if f := strings.Fields(line); len(f) >= 11 {
-			target := f[10]
-			if strings.HasPrefix(target, "pipe:") {
-				target = "pipe"
-			}
-			if strings.HasPrefix(target, "/proc/") {
-				target = "/proc/PID" + target[strings.Index(target[6:], "/")+6:]
-			}
-			fds = append(fds, f[8]+"->"+target)
-		}
-	}
-	return strings.Join(fds, " ")
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, unshareChild(t, cmd), &stderr
 }
 
 // unshareChild waits for the PID of the child unshare --fork starts (PID 1
@@ -733,58 +573,154 @@ func requirePIDNamespace(t *testing.T) string {
 	return unshare
 }
 
-// TestSignalAsPID1 repeats the start-up window test with shim as PID 1 of a
-// new PID namespace, where the kernel drops every signal without a handler.
-func TestSignalAsPID1(t *testing.T) {
-	unshare := requirePIDNamespace(t)
-	fifo := filepath.Join(t.TempDir(), "fifo")
+// TestSignalWhileResolving: a secret that blocks (a FIFO without a writer)
+// leaves no unstoppable shim. Outside PID 1 shim has no handler and the
+// kernel's default action ends it, except SIGQUIT, which Go's runtime turns
+// into a goroutine dump and status 2. As PID 1, where the kernel drops a
+// signal without a handler, shim names it and exits 128+n. Outside PID 1 a
+// blocked shim runs fewer threads than as PID 1, the only one that watches.
+func TestSignalWhileResolving(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fi\nfo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(unshare, "--pid", "--fork", shimPath, "probe")
-	cmd.Env = []string{"PATH=" + binDir + ":/usr/bin:/bin", "S_FILE=" + fifo}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	shim := unshareChild(t, cmd)
-	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", shim))
-	if !strings.Contains(string(status), "NSpid:\t"+fmt.Sprint(shim)+"\t1\n") {
-		t.Fatalf("shim is not PID 1 of its namespace:\n%s", status)
-	}
-	waitBlocked(t, shim)
-	syscall.Kill(shim, syscall.SIGTERM)
-	cmd.Wait()
-	want := "shim: stopped by SIGTERM while reading " + fifo + "\n"
-	if code := cmd.ProcessState.ExitCode(); code != 143 || stderr.String() != want {
-		t.Errorf("exit %d, stderr %q; want 143, %q", code, stderr.String(), want)
+	threads := func(pid int) int { tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid)); return len(tasks) }
+	for _, sig := range watched {
+		name := unix.SignalName(sig)
+		t.Run(name, func(t *testing.T) {
+			var outside int
+			res := run{args: []string{"probe"}, env: []string{"PW_FILE=" + fifo}, signal: sig, blocked: func(pid int) { outside = threads(pid) }}.do(t)
+			ws := res.state.Sys().(syscall.WaitStatus)
+			if !(sig == syscall.SIGQUIT && res.code == 2 && strings.HasPrefix(res.stderr, "SIGQUIT: quit\n")) && (!ws.Signaled() || ws.Signal() != sig || res.stderr != "") {
+				t.Errorf("outside PID 1: %v, stderr %q; want death by %s", res.state, res.stderr, name)
+			}
+			cmd, shim, stderr := asPID1(t, []string{"PW_FILE=" + fifo}, "probe")
+			waitBlocked(t, shim)
+			asInit := threads(shim)
+			syscall.Kill(shim, sig)
+			cmd.Wait()
+			if code, want := cmd.ProcessState.ExitCode(), "shim: stopped by "+name+"\n"; code != 128+int(sig) || stderr.String() != want {
+				t.Errorf("as PID 1: exit %d, stderr %q; want %d, %q", code, stderr.String(), 128+int(sig), want)
+			}
+			if outside >= asInit {
+				t.Errorf("blocked, shim runs %d threads outside PID 1, %d as PID 1", outside, asInit)
+			}
+		})
 	}
 }
 
-// TestSettingsErrors: a SHIM_* setting that is wrong, or present but empty
-// where empty would fail open, stops the start with a message naming it.
-func TestSettingsErrors(t *testing.T) {
-	for _, tc := range []struct{ env, want string }{
-		{"SHIM_TRIM=maybe", `SHIM_TRIM=maybe: not a boolean (use true or false)`},
-		{"SHIM_VERBOSE=", `SHIM_VERBOSE="": not a boolean (use true or false)`},
-		{"SHIM_DATABASE_URL=yes", `SHIM_DATABASE_URL=yes: not a boolean (use true or false)`},
-		{"SHIM_SKIP=A,[B", `SHIM_SKIP: bad pattern [B: syntax error in pattern`},
-		{"SHIM_ONLY=A_[FILE", `SHIM_ONLY: bad pattern A_[FILE: syntax error in pattern`},
-		{"SHIM_SUFFIX=", `SHIM_SUFFIX is empty; it names the suffix of variables to expand, _FILE by default`},
-		{"SHIM_ONLY=,", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
-		{"SHIM_ONLY= ", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
-		{"SHIM_ONLY=", `SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand`},
-	} {
-		t.Run(tc.env, func(t *testing.T) {
-			name, value, _ := strings.Cut(tc.env, "=")
-			t.Setenv(name, value)
-			_, err := loadSettings(os.Environ())
-			if err == nil || messages(err) != tc.want {
-				t.Errorf("got %v, want %q", err, tc.want)
+// TestSignalAtAnyMoment sends a watched signal at generated moments from
+// shim's start to past its execve, outside PID 1 and as PID 1, and none is
+// lost. Outside PID 1 the parent sees death by it, shim's or the command's
+// (SIGQUIT: Go's dump and status 2). As PID 1, once Go's runtime has its
+// handlers: shim's 128+n and message before the command started, or status
+// 2 (Go's runtime before watchAsPID1 and in the last microseconds before
+// execve, or the command, a Go program as PID 1). Lost shows as the command
+// finishing its sleep with status 0, allowed as PID 1 only for a signal
+// sent to the command itself or as shim's execve completed: it reaches the
+// new image before any handler and the kernel drops it, as for any PID 1.
+func TestSignalAtAnyMoment(t *testing.T) {
+	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
+	requireStatic(t) // with cgo (the race detector), Go cannot mask every thread
+	dir := t.TempDir()
+	for i := range 200 {
+		writeSecret(t, dir, fmt.Sprintf("s%d", i), sentinel, 0o600)
+	}
+	marker := filepath.Join(t.TempDir(), "ran")
+	env, args := []string{"SHIM_SECRETS_DIR=" + dir}, []string{"probe", "touch", marker, "sleep", "800"}
+	start := time.Now()
+	run{args: []string{"true"}, env: env}.do(t)
+	span := time.Since(start) + time.Millisecond
+	_, noUnshare := exec.LookPath("unshare")
+	outcomes := map[string]int{}
+	for i := range runs(60) {
+		rng := rand.New(rand.NewPCG(i, 18))
+		sig, asInit := watched[rng.IntN(len(watched))], os.Geteuid() == 0 && noUnshare == nil && i%2 == 1
+		delay := time.Duration(rng.Int64N(int64(span) * 3 / 2))
+		os.Remove(marker)
+		cmd, target, stderr := exec.Command(shimPath, args...), 0, &bytes.Buffer{}
+		if asInit {
+			cmd, target, stderr = asPID1(t, env, args...)
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !hasHandler(target, sig); {
 			}
-		})
+		} else {
+			cmd.Env, cmd.Stderr = withCover([]string{"PATH=" + binDir, env[0]}), stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			target = cmd.Process.Pid
+		}
+		time.Sleep(delay)
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", target))
+		syscall.Kill(target, sig)
+		exeAfter, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", target))
+		cmd.Wait()
+		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		_, err := os.Stat(marker)
+		ran, outcome := err == nil, ""
+		switch {
+		case !asInit && ws.Signaled() && ws.Signal() == sig:
+			outcome = "death by the signal"
+		case ws.ExitStatus() == 2 && (asInit || sig == syscall.SIGQUIT):
+			outcome = "status 2 from Go's runtime"
+		case asInit && ws.ExitStatus() == 128+int(sig) && stderr.String() == "shim: stopped by "+unix.SignalName(sig)+"\n" && !ran:
+			outcome = "shim stopped"
+		case asInit && ran && ws.ExitStatus() == 0 && (exe == probePath || exe == shimPath && exeAfter == probePath):
+			outcome = "dropped at or after execve"
+		default:
+			t.Fatalf("run %d (%s after %v to %s, PID 1: %v): %v, stderr %q, the command ran: %v: the signal was lost", i, unix.SignalName(sig), delay, exe, asInit, cmd.ProcessState, stderr.String(), ran)
+		}
+		outcomes[fmt.Sprintf("%s (PID 1 %v, command ran %v)", outcome, asInit, ran)]++
+	}
+	t.Logf("outcomes: %v", outcomes)
+}
+
+// sigMask reads a signal mask field of /proc/PID/status.
+func sigMask(status, name string) uint64 {
+	_, v, _ := strings.Cut(status, name+":\t")
+	n, _ := strconv.ParseUint(strings.TrimSpace(strings.SplitN(v, "\n", 2)[0]), 16, 64)
+	return n
+}
+
+func hasHandler(pid int, sig syscall.Signal) bool {
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	return sigMask(string(status), "SigCgt")&(1<<(sig-1)) != 0
+}
+
+// TestProcessState: the command inherits what the parent gave, as far as
+// Go's runtime lets shim pass it on: it unblocks SIGHUP, SIGINT, SIGQUIT and
+// SIGTERM in every thread before shim runs, and keeps an inherited SIG_IGN
+// only for SIGHUP and SIGINT.
+func TestProcessState(t *testing.T) {
+	skipIfEmulated(t, "qemu-user keeps its own signal mask and dispositions")
+	state := func(viaShim bool, command ...string) string {
+		args := []string{"TERM,INT,USR1", "HUP,INT,PIPE,USR2"}
+		if viaShim {
+			args = append(args, shimPath)
+		}
+		res := run{path: filepath.Join(binDir, "launch"), args: append(args, command...)}.do(t)
+		if res.code != 0 {
+			t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+		}
+		return res.stdout
+	}
+	bits := func(sigs ...syscall.Signal) (b uint64) {
+		for _, s := range sigs {
+			b |= 1 << (s - 1)
+		}
+		return b
+	}
+	direct, shimmed := state(false, "/bin/cat", "/proc/self/status"), state(true, "/bin/cat", "/proc/self/status")
+	for _, tc := range []struct {
+		field           string
+		direct, shimmed uint64
+	}{
+		{"SigBlk", bits(syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1), bits(syscall.SIGUSR1)},
+		{"SigIgn", bits(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGUSR2), bits(syscall.SIGHUP, syscall.SIGINT)},
+	} {
+		if d, s := sigMask(direct, tc.field), sigMask(shimmed, tc.field); d != tc.direct || s != tc.shimmed {
+			t.Errorf("%s: %x directly, %x under shim; want %x, %x", tc.field, d, s, tc.direct, tc.shimmed)
+		}
 	}
 }
 
@@ -825,82 +761,6 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 					t.Fatalf("seed %d: output shows a secret:\n%s", seed, out)
 				}
 			}
-		}
-	}
-}
-
-// TestSignalDuringStartAsPID1 pins what Go's runtime leaves to a PID 1: a
-// SIGTERM in the first microseconds after execve, before the runtime has a
-// handler, is dropped by the kernel, as for any init without one; one that
-// comes while the runtime starts, before shim's first line, gets Go's own
-// handling, which as PID 1 ends in exit status 2 with no message; later,
-// shim stops with 143 and says so. The outcomes are logged; whatever comes,
-// the command has not started when shim ends. (A signal that reaches
-// unshare's child before it execs shim is counted apart.)
-func TestSignalDuringStartAsPID1(t *testing.T) {
-	unshare := requirePIDNamespace(t)
-	dir := t.TempDir()
-	fifo, marker := filepath.Join(dir, "fifo"), filepath.Join(dir, "ran")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	outcomes := map[string]int{}
-	for i := range 24 {
-		cmd := exec.Command(unshare, "--pid", "--fork", shimPath, "probe", "touch", marker)
-		cmd.Env = []string{"PATH=" + binDir, "S_FILE=" + fifo}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		child := unshareChild(t, cmd)
-		// Signal shim itself, once unshare's child has become it.
-		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
-			if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", child)); exe == shimPath {
-				break
-			}
-		}
-		time.Sleep(time.Duration(i%8) * 2 * time.Millisecond)
-		syscall.Kill(child, syscall.SIGTERM)
-		timer := time.AfterFunc(300*time.Millisecond, func() { syscall.Kill(child, syscall.SIGKILL) })
-		cmd.Wait()
-		timer.Stop()
-		code := cmd.ProcessState.ExitCode()
-		switch {
-		case code == 2 && stderr.Len() == 0:
-			outcomes["exit 2 from the runtime, no message"]++
-		case code == 143 && strings.HasPrefix(stderr.String(), "shim: stopped by SIGTERM"):
-			outcomes["143 from shim"]++
-		case code == 137 || code == -1:
-			outcomes["dropped by the kernel: no handler yet"]++
-		case strings.HasPrefix(stderr.String(), "unshare: "):
-			outcomes["unshare's child took it"]++
-		default:
-			t.Fatalf("try %d: exit %d, stderr %q", i, code, stderr.String())
-		}
-		if _, err := os.Stat(marker); err == nil {
-			t.Fatalf("try %d: the command started", i)
-		}
-	}
-	t.Logf("outcomes: %v", outcomes)
-}
-
-// TestAddressSpaceLimit pins a floor of Go's runtime: it reserves address
-// space at start (about 700 MB on amd64, mostly PROT_NONE), so under a lower
-// RLIMIT_AS it dies with status 2 before shim's first line. Above the floor
-// shim runs as usual.
-func TestAddressSpaceLimit(t *testing.T) {
-	if runtime.GOARCH != "amd64" {
-		t.Skip("the floor is measured on amd64")
-	}
-	requireStatic(t)
-	for _, tc := range []struct {
-		kib  int
-		want int
-	}{{300000, 2}, {1 << 20, 0}} {
-		res := run{path: "/bin/sh", args: []string{"-c", fmt.Sprintf("ulimit -v %d && exec %s /bin/true", tc.kib, shimPath)}}.do(t)
-		if res.code != tc.want {
-			t.Errorf("ulimit -v %d: exit %d, want %d; stderr %q", tc.kib, res.code, tc.want, res.stderr)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path"
 	"slices"
