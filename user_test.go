@@ -3,248 +3,329 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
+// The test binary as deathsig prints /proc/self/status, its parent-death signal, HOME and S; as
+// userns cmd... it runs cmd in a user namespace mapping ids 0-999 with setgroups allowed.
+func init() {
+	switch filepath.Base(os.Args[0]) {
+	case "deathsig":
+		var sig int
+		unix.Prctl(unix.PR_GET_PDEATHSIG, uintptr(unsafe.Pointer(&sig)), 0, 0, 0) // the main thread: Go locks it during init
+		status, _ := os.ReadFile("/proc/self/status")
+		fmt.Printf("%sPDeathSig:\t%d\nHOME:\t%s\nSecret:\t%s\n", status, sig, quote(os.Getenv("HOME")), os.Getenv("S"))
+		os.Exit(0)
+	case "userns":
+		ids := []syscall.SysProcIDMap{{Size: 1000}}
+		cmd := exec.Command(os.Args[1], os.Args[2:]...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER, UidMappings: ids, GidMappings: ids, GidMappingsEnableSetgroups: true}
+		cmd.Run()
+		os.Exit(cmd.ProcessState.ExitCode())
+	}
+}
+
 const fixturePasswd = `root:x:0:0:root:/root:/bin/sh
-# a comment, and a line too short to be an entry
+# a comment, a commented-out entry, and a line too short to be an entry
+#old:x:1000:0::/root:
 redis:x:999:999::/data:/usr/sbin/nologin
+short:x:1006
 app:x:1000:1000:App:/home/app:/bin/sh
 nohome:x:1001:1001:::/bin/sh
 spaced:x:1002:1002::/home/a b:/bin/sh
 broken:x:abc:1:::
 :x:1003:1003::/nameless:/bin/sh
+
+ 	lead:x:1004:1004::/lead:/bin/sh
+nul:x:1005:1005::/ho` + "\x00" + `me:/bin/sh
 `
 
 const fixtureGroup = `root:x:0:
 redis:x:999:
+#old:x:3000:redis
 app:x:1000:
 extra:x:2000:redis,app
 other:x:2001:app
 `
 
 func TestParseUser(t *testing.T) {
-	for _, tc := range []struct {
-		spec              string
-		noPasswd, noGroup bool // the file does not exist, as in a FROM scratch image
-		want              string
-		wantErr           string
-	}{
-		{spec: "redis", want: "uid 999 gid 999 groups [999 2000] HOME=/data"},
-		{spec: "999", want: "uid 999 gid 999 groups [999 2000] HOME=/data"},
-		{spec: "0999", want: "uid 999 gid 999 groups [999 2000] HOME=/data"},
-		{spec: "app", want: "uid 1000 gid 1000 groups [1000 2000 2001] HOME=/home/app"},
-		{spec: "redis:extra", want: "uid 999 gid 2000 groups [2000] HOME=/data"},
-		{spec: "redis:5", want: "uid 999 gid 5 groups [5] HOME=/data"},
-		{spec: "redis:05", want: "uid 999 gid 5 groups [5] HOME=/data"},
-		{spec: "1234", want: "uid 1234 gid 1234 groups [1234] HOME=/"},
-		{spec: "1234:5678", want: "uid 1234 gid 5678 groups [5678] HOME=/"},
-		{spec: ":2000", want: "uid 0 gid 2000 groups [2000] HOME=/root"},
-		{spec: "1003", want: "uid 1003 gid 1003 groups [1003] HOME=/nameless"}, // no name: a member of no group, not of those with an empty list
-		{spec: "nohome", want: "uid 1001 gid 1001 groups [1001] HOME=/"},
-		{spec: "spaced", want: `uid 1002 gid 1002 groups [1002] HOME="/home/a b"`},
-		{spec: "1234", noPasswd: true, noGroup: true, want: "uid 1234 gid 1234 groups [1234] HOME=/"},
-		{spec: "65534:65534", noPasswd: true, noGroup: true, want: "uid 65534 gid 65534 groups [65534] HOME=/"},
-		{spec: "bogus", wantErr: `no user "bogus" in /etc/passwd`},
-		{spec: "bo\ngus", wantErr: `no user "bo\ngus" in /etc/passwd`},
-		{spec: "redis:bogus", wantErr: `no group "bogus" in /etc/group`},
-		{spec: "4294967295", wantErr: "uid out of range (0-4294967294)"},
-		{spec: "1:99999999999999999999", wantErr: "gid out of range (0-4294967294)"},
-		{spec: "redis:", wantErr: "no group after the colon"},
-		{spec: ":", wantErr: "no group after the colon"},
-		{spec: "-1", wantErr: `no user "-1" in /etc/passwd`},
-		{spec: "broken", wantErr: `user "broken" has a bad uid in /etc/passwd`},
-		{spec: "redis", noPasswd: true, wantErr: `no /etc/passwd to look up user "redis" in; use a numeric uid`},
-		{spec: "1:redis", noGroup: true, wantErr: `no /etc/group to look up group "redis" in; use a numeric gid`},
+	for _, tc := range []struct{ spec, want string }{
+		{"redis", "uid 999 gid 999 groups [999 2000] HOME=/data, no capabilities"},            // not in the commented-out group 3000
+		{"1000", "uid 1000 gid 1000 groups [1000 2000 2001] HOME=/home/app, no capabilities"}, // not #old's gid 0 and /root, as getent passwd 1000
+		{"#old", `error: no user "#old" in /etc/passwd`},
+		{"redis:extra", "uid 999 gid 2000 groups [2000] HOME=/data, no capabilities"},
+		{"redis:05", "uid 999 gid 5 groups [5] HOME=/data, no capabilities"},
+		{":2000", "uid 0 gid 2000 groups [2000] HOME=/root, capabilities kept"},
+		{"1003", "uid 1003 gid 1003 groups [1003] HOME=/nameless, no capabilities"}, // no name: a member of no group
+		{"nohome", "uid 1001 gid 1001 groups [1001] HOME=/, no capabilities"},
+		{"spaced", `uid 1002 gid 1002 groups [1002] HOME="/home/a b", no capabilities`},
+		{"lead", "uid 1004 gid 1004 groups [1004] HOME=/lead, no capabilities"},
+		{"short", `error: no user "short" in /etc/passwd`},
+		{"nul", `error: the entry of user "nul" in /etc/passwd holds a NUL byte`},
+		{"1005", `error: the entry of user "nul" in /etc/passwd holds a NUL byte`},
+		{"bo\ngus", `error: no user "bo\ngus" in /etc/passwd`},
+		{"redis:bogus", `error: no group "bogus" in /etc/group`},
+		{"4294967295", "error: uid out of range (0-4294967294)"},
+		{"1:99999999999999999999", "error: gid out of range (0-4294967294)"},
+		{"redis:", "error: no group after the colon"},
+		{"", "error: no user"},
+		{"-1", `error: no user "-1" in /etc/passwd`},
+		{"broken", `error: user "broken" has a bad uid in /etc/passwd`},
+		{"scratch/1234", "uid 1234 gid 1234 groups [1234] HOME=/, no capabilities"},
+		{"scratch/redis", `error: no /etc/passwd to look up user "redis" in; use a numeric uid`},
+		{"scratch/1:redis", `error: no /etc/group to look up group "redis" in; use a numeric gid`},
 	} {
-		t.Run(tc.spec, func(t *testing.T) {
-			passwd, group := []byte(fixturePasswd), []byte(fixtureGroup)
-			if tc.noPasswd {
-				passwd = nil
-			}
-			if tc.noGroup {
-				group = nil
-			}
-			c, err := parseUser(tc.spec, passwd, group, 0)
-			if tc.wantErr != "" {
-				if err == nil || err.Error() != tc.wantErr {
-					t.Fatalf("got %v, want error %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || c.String() != tc.want {
-				t.Fatalf("got %q, %v; want %q", c, err, tc.want)
-			}
-		})
-	}
-}
-
-// nobody reads the host's entry for uid 65534, to know what SHIM_USER
-// should give without asking shim's own parser.
-func nobody(t *testing.T) (gid, home string) {
-	t.Helper()
-	data, err := os.ReadFile("/etc/passwd")
-	if err != nil {
-		t.Skip("no /etc/passwd")
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Split(line, ":")
-		if len(f) >= 6 && f[2] == "65534" {
-			return f[3], f[5]
+		passwd, group := []byte(fixturePasswd), []byte(fixtureGroup)
+		spec, scratch := strings.CutPrefix(tc.spec, "scratch/") // no account files, as in a FROM scratch image
+		if scratch {
+			passwd, group = nil, nil
 		}
-	}
-	t.Skip("no uid 65534 in /etc/passwd")
-	return "", ""
-}
-
-func TestUserReadsAsRootThenDrops(t *testing.T) {
-	requireRoot(t)
-	gid, home := nobody(t)
-	dir := t.TempDir() // 0700, root's
-	secret := writeSecret(t, dir, "redis_password", sentinel+"-redis\n", 0o600)
-	for _, spec := range []string{"65534", "nobody"} {
-		res := run{
-			args: []string{"probe", "${REDIS_PASSWORD}"},
-			env:  []string{"SHIM_USER=" + spec, "REDIS_PASSWORD_FILE=" + secret, "HOME=/root"},
-		}.do(t)
-		if res.code != 0 {
-			t.Fatalf("SHIM_USER=%s: exit %d, stderr %q", spec, res.code, res.stderr)
-		}
-		p := parseProbe(t, res.stdout)
-		if got, want := fmt.Sprintf("%d %d %s", p.uid, p.gid, p.groups), "65534 "+gid+" ["+gid+"]"; got != want {
-			t.Errorf("SHIM_USER=%s: uid gid groups %q, want %q", spec, got, want)
-		}
-		if h, _ := p.get("HOME"); h != home {
-			t.Errorf("SHIM_USER=%s: HOME=%q, want %q", spec, h, home)
-		}
-		if v, _ := p.get("REDIS_PASSWORD"); v != sentinel+"-redis" || p.args[1] != sentinel+"-redis" {
-			t.Errorf("SHIM_USER=%s: the secret did not arrive: %q %q", spec, v, p.args)
-		}
-	}
-
-	check := run{args: []string{"--check", "probe"}, env: []string{"SHIM_USER=65534", "REDIS_PASSWORD_FILE=" + secret}}.do(t)
-	want := "set REDIS_PASSWORD from " + secret + " (14 bytes)\nrun as uid 65534 gid " + gid + " groups [" + gid + "] HOME=" + home + "\nexec " + probePath + "\n"
-	if check.code != 0 || check.stdout != want {
-		t.Errorf("--check: exit %d, stdout\n got: %q\nwant: %q", check.code, check.stdout, want)
-	}
-}
-
-// chroot makes a root with shim and probe and, if given, passwd and group
-// files: a FROM scratch image without the image.
-func chroot(t *testing.T, passwd, group string) string {
-	t.Helper()
-	requireStatic(t)
-	root := t.TempDir()
-	for _, bin := range []string{shimPath, probePath} {
-		data, err := os.ReadFile(bin)
+		c, err := parseUser(spec, passwd, group, 0)
+		got := c.String()
 		if err != nil {
-			t.Fatal(err)
+			got = "error: " + err.Error()
 		}
-		writeSecret(t, root, filepath.Base(bin), string(data), 0o755)
-	}
-	if passwd != "" {
-		os.Mkdir(filepath.Join(root, "etc"), 0o755)
-		writeSecret(t, root, "etc/passwd", passwd, 0o644)
-		writeSecret(t, root, "etc/group", group, 0o644)
-	}
-	writeSecret(t, root, "secret", sentinel, 0o600)
-	return root
-}
-
-func TestUserInScratchImage(t *testing.T) {
-	requireRoot(t)
-	bare := chroot(t, "", "")
-	withFiles := chroot(t, fixturePasswd, fixtureGroup)
-	for _, tc := range []struct {
-		name, root, spec string
-		want             string // uid gid groups HOME
-		wantCode         int
-		wantStderr       string
-	}{
-		{name: "numeric without passwd", root: bare, spec: "1234", want: "1234 1234 [1234] /"},
-		{name: "uid:gid without passwd", root: bare, spec: "1234:5678", want: "1234 5678 [5678] /"},
-		{name: "a name without passwd", root: bare, spec: "redis", wantCode: 125,
-			wantStderr: "shim: SHIM_USER=redis: no /etc/passwd to look up user \"redis\" in; use a numeric uid\n"},
-		{name: "a name from passwd", root: withFiles, spec: "redis", want: "999 999 [999 2000] /data"},
-		{name: "a name and group", root: withFiles, spec: "app:other", want: "1000 2001 [2001] /home/app"},
-		{name: "an unknown user", root: withFiles, spec: "bogus", wantCode: 125,
-			wantStderr: "shim: SHIM_USER=bogus: no user \"bogus\" in /etc/passwd\n"},
-		{name: "an unknown group", root: withFiles, spec: "redis:bogus", wantCode: 125,
-			wantStderr: "shim: SHIM_USER=redis:bogus: no group \"bogus\" in /etc/group\n"},
-		{name: "out of range", root: withFiles, spec: "4294967295", wantCode: 125,
-			wantStderr: "shim: SHIM_USER=4294967295: uid out of range (0-4294967294)\n"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res := run{chroot: tc.root, args: []string{"probe"}, env: []string{"SHIM_USER=" + tc.spec, "S_FILE=/secret"}}.do(t)
-			if res.code != tc.wantCode || res.stderr != tc.wantStderr {
-				t.Fatalf("exit %d, stderr %q; want %d, %q", res.code, res.stderr, tc.wantCode, tc.wantStderr)
-			}
-			if tc.wantCode != 0 {
-				return
-			}
-			p := parseProbe(t, res.stdout)
-			home, _ := p.get("HOME")
-			got := fmt.Sprintf("%d %d %s %s", p.uid, p.gid, p.groups, home)
-			if got != tc.want {
-				t.Errorf("got %q, want %q", got, tc.want)
-			}
-			if v, _ := p.get("S"); v != sentinel {
-				t.Errorf("the secret read as root did not arrive")
-			}
-		})
+		if got != tc.want {
+			t.Errorf("SHIM_USER=%q:\n got %q\nwant %q", tc.spec, got, tc.want)
+		}
 	}
 }
 
-func TestUserNeedsRoot(t *testing.T) {
+// TestFindEntryModel: over generated files, findEntry picks what a model of
+// glibc's files backend picks (leading blanks, comments and empty lines
+// skipped, fewer than four fields a broken line), and, as root, the model
+// picks what getent(1) prints with the file mounted on /etc/passwd.
+func TestFindEntryModel(t *testing.T) {
+	model := func(file, key string) string {
+		for _, line := range strings.Split(file, "\n") {
+			line = strings.TrimLeft(line, " \t\n\v\f\r") // isspace in the C locale
+			if f := strings.SplitN(line, ":", 7); len(f) >= 4 && line[0] != '#' && (f[0] == key || f[2] == key) {
+				return strings.Join(append(f, make([]string, 7-len(f))...), ":") + "\n"
+			}
+		}
+		return ""
+	}
+	keys := []string{"a", "b", "1000", "1001", "1002"}
+	unshare, err := exec.LookPath("unshare")
+	for seed := range runs(400) {
+		rng := rand.New(rand.NewPCG(seed, 23))
+		pick := func(s ...string) string { return s[rng.IntN(len(s))] }
+		var b, want strings.Builder
+		for range rng.IntN(8) {
+			f := []string{pick("a", "b", ""), "x", pick("1000", "1001", "1002"), pick("1000", "5"), pick("", "#g"), pick("", "/h", "/a b"), pick("", "/bin/sh")}
+			n := rng.IntN(len(f) + 1)
+			b.WriteString(pick("", "", " ", "\t", "\v\f", "\r") + pick("", "", "", "#") + strings.Join(f[:n], ":") + map[bool]string{false: "\n", true: "\r\n"}[n > 4 && rng.IntN(3) == 0]) // glibc skips a gid "5\r"
+		}
+		file := b.String()
+		if seed >= 25 { // glibc 2.36 misreads some last lines without a newline ("\rb:x:1:1:#g" after a comment)
+			file = strings.TrimSuffix(file, pick("", "\n"))
+		}
+		for _, key := range keys {
+			got, w := findEntry([]byte(file), func(f []string) bool { return f[0] == key || f[2] == key }), model(file, key)
+			if (got == nil) != (w == "") || got != nil && strings.Join(got, ":")+"\n" != w {
+				t.Fatalf("seed %d, key %q, file %q: findEntry %q, model %q", seed, key, file, got, w)
+			}
+			want.WriteString(w + "--\n")
+		}
+		if seed < 25 && err == nil && os.Geteuid() == 0 {
+			path := writeSecret(t, t.TempDir(), "passwd", file, 0o644)
+			out, err := exec.Command(unshare, append([]string{"-m", "sh", "-c", `mount --bind "$0" /etc/passwd && for k; do getent passwd "$k"; echo --; done`, path}, keys...)...).Output()
+			if err != nil || string(out) != want.String() {
+				t.Fatalf("seed %d, file %q: getent %q (%v), model %q", seed, file, out, err, want.String())
+			}
+		}
+	}
+}
+
+// credCase starts a command through shim with --check, then for real: the
+// command's ids, groups, capabilities and HOME are what the run-as line
+// says, the rest as a direct exec's; or both stop with the same words.
+type credCase struct {
+	name, path string   // path: PATH when not binDir:/usr/bin:/bin
+	wrap, env  []string // wrap starts shim: setpriv, prlimit, unshare
+	cmd        []string // deathsig in PATH when nil
+	uid, times int
+	groups     []uint32
+	code       int
+	want       string // code != 0: what both print; else what the report or the command holds
+}
+
+func (c credCase) start(t *testing.T, argv ...string) result {
+	argv = append(slices.Clone(c.wrap), argv...)
+	env := append([]string{"PATH=" + cmp.Or(c.path, binDir+":/usr/bin:/bin")}, c.env...)
+	return run{path: argv[0], args: argv[1:], rawEnv: env, uid: c.uid, groups: c.groups}.do(t)
+}
+
+func (c credCase) test(t *testing.T) {
+	if slices.Contains(c.wrap, "") {
+		t.Skip("a tool is missing, or emulated")
+	}
+	fields, exe, direct := []string{"Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapAmb", "PDeathSig", "HOME"}, binDir+"/deathsig", ""
+	if c.cmd == nil {
+		c.cmd = []string{"deathsig"}
+	} else if c.cmd[0] == "/bin/cat" {
+		fields, exe = fields[:7], c.cmd[0]
+	}
+	for i := range max(c.times, 1) {
+		check, res := c.start(t, append([]string{shimPath, "--check"}, c.cmd...)...), c.start(t, append([]string{shimPath}, c.cmd...)...)
+		if c.code != 0 || check.code != 0 {
+			if check.code != c.code || res.code != c.code || check.stderr != c.want || res.stderr != c.want {
+				t.Fatalf("start %d: --check exit %d, run exit %d, want %d; stderr\n--check: %q\n    run: %q\n   want: %q", i, check.code, res.code, c.code, check.stderr, res.stderr, c.want)
+			}
+			continue
+		}
+		if res.code != 0 || !strings.HasSuffix("\n"+check.stdout, "\nexec "+exe+"\n") || !strings.Contains(check.stdout+res.stdout, c.want) {
+			t.Fatalf("start %d: --check %.300q; run exit %d, stderr %q; neither holds %q:\n%.3000s", i, check.stdout, res.code, res.stderr, c.want, res.stdout)
+		}
+		if direct == "" {
+			direct = c.start(t, append([]string{exe}, c.cmd[1:]...)...).stdout
+		}
+		_, runAs, switched := strings.Cut(check.stdout, "run as ")
+		runAs, _, _ = strings.Cut(runAs, "\n")
+		var uid, gid string
+		fmt.Sscanf(runAs, "uid %s gid %s", &uid, &gid)
+		for _, name := range fields {
+			got, want := statusField(res.stdout, name), statusField(direct, name)
+			switch {
+			case !switched: // as a direct exec
+			case name == "Uid" || name == "Gid":
+				id := map[string]string{"Uid": uid, "Gid": gid}[name]
+				want = strings.Repeat(id+"\t", 3) + id
+			case name == "Groups": // the primary group counts as a member
+				got, want = memberOf(got, gid), memberOf(runAs[strings.Index(runAs, "[")+1:strings.Index(runAs, "]")], gid)
+			case name == "HOME":
+				want = runAs[strings.Index(runAs, "HOME=")+5 : strings.LastIndex(runAs, ", ")]
+			case strings.HasPrefix(name, "Cap") && strings.HasSuffix(runAs, ", no capabilities"):
+				want = "0000000000000000"
+			}
+			if got != want {
+				t.Errorf("start %d: %s %.200q, want %.200q (run as %.200s)", i, name, got, want, runAs)
+			}
+		}
+	}
+}
+
+func statusField(status, name string) string {
+	_, v, _ := strings.Cut("\n"+status, "\n"+name+":\t")
+	v, _, _ = strings.Cut(v, "\n")
+	return strings.TrimSpace(v)
+}
+
+func memberOf(groups, gid string) string {
+	list := append(strings.Fields(groups), gid)
+	slices.Sort(list)
+	return strings.Join(slices.Compact(list), " ")
+}
+
+func notRoot(spec string, uid int) string {
+	return fmt.Sprintf("shim: SHIM_USER=%s: operation not permitted (running as uid %d)\n", spec, uid) +
+		"shim: hint: shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges\n"
+}
+
+// TestCredentialsExactly: the command runs with exactly the credentials
+// --check reports, from every start (root or not, caps dropped, ambient
+// caps and securebits, a user namespace, RLIMIT_NPROC, a parent-death
+// signal, account files of every shape or none); what cannot be done stops
+// both alike.
+func TestCredentialsExactly(t *testing.T) {
 	requireRoot(t)
+	tool := func(name string) string { p, _ := exec.LookPath(name); return p }
+	for _, name := range []string{"deathsig", "userns"} {
+		os.Symlink(shimPath, filepath.Join(binDir, name))
+	}
 	dir := openTempDir(t)
-	secret := writeSecret(t, dir, "pw", sentinel, 0o600)
-
-	private := filepath.Join(dir, "private")
-	if err := os.Mkdir(private, 0o700); err != nil {
-		t.Fatal(err)
+	private := filepath.Join(dir, "private") // only root may enter
+	os.Mkdir(private, 0o700)
+	writeSecret(t, private, "deathsig", "#!/bin/sh\n", 0o755)
+	writeSecret(t, private, "mycmd", "#!/bin/sh\n", 0o755)
+	writeSecret(t, dir, "script", "#!/bin/sh\n", 0o700)
+	copyFile("/bin/true", dir+"/binary", 0o700)
+	blocked, secret, users := writeSecret(t, private, "pw", sentinel, 0o644), writeSecret(t, dir, "pw", "read as root\n", 0o600), writeSecret(t, dir, "users", sentinel, 0o600)
+	os.Chown(users, 1000, 1000)
+	etc := func(n int) []string { // the fixture files, app in n more groups, on /etc; none if n < 0
+		d, b := openTempDir(t), strings.Builder{}
+		for i := range n {
+			fmt.Fprintf(&b, "g%d:x:%d:app\n", i, 200000+i)
+		}
+		if n >= 0 {
+			writeSecret(t, d, "passwd", fixturePasswd, 0o644)
+			writeSecret(t, d, "group", fixtureGroup+b.String(), 0o644)
+		}
+		return []string{tool("unshare"), "-m", "sh", "-c", `mount --bind "$0" /etc && exec "$@"`, d}
 	}
-	blocked := writeSecret(t, private, "pw", sentinel, 0o644)
-
-	res := run{uid: 65534, args: []string{"probe"}, env: []string{"SHIM_USER=0"}}.do(t)
-	want := "shim: SHIM_USER=0: operation not permitted (running as uid 65534)\n" +
-		"shim: hint: shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges\n"
-	if res.code != 125 || res.stderr != want {
-		t.Errorf("exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, want)
+	setpriv := func(args ...string) []string { return append([]string{tool("setpriv")}, args...) }
+	caps := setpriv("--inh-caps", "+net_bind_service,+net_raw", "--ambient-caps", "+net_bind_service,+net_raw", "--securebits", "+no_setuid_fixup")
+	as1000, userns, rootless := setpriv("--reuid", "1000", "--regid", "1000", "--clear-groups"), []string{binDir + "/userns"}, []string{tool("unshare"), "--user", "--map-root-user"} // setgroups denied
+	unmapped := "shim: hint: an id that this user namespace does not map (a rootless container): choose one the container maps, or run the container as the user\n"
+	skipHint, denied := "shim: hint: if PW_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n", ": permission denied\nshim: hint: "
+	user := func(spec string) []string { return []string{"SHIM_USER=" + spec} }
+	cases := []credCase{
+		{name: "no files", wrap: etc(-1), env: user("redis"), code: 125, want: "shim: SHIM_USER=redis: no /etc/passwd to look up user \"redis\" in; use a numeric uid\n"},
+		{name: "commented-out entry", wrap: etc(0), env: user("1000"), want: "run as uid 1000 gid 1000 groups [1000 2000 2001] HOME=/home/app, no capabilities\n"}, // issue 23 defect 7
+		{name: "NUL", wrap: etc(0), env: user("1005"), code: 125, want: "shim: SHIM_USER=1005: the entry of user \"nul\" in /etc/passwd holds a NUL byte\n"},
+		{name: "65536 groups", wrap: etc(65533), env: user("app")}, // issue 23 defect 8
+		{name: "65537 groups", wrap: etc(65534), env: user("app"), code: 125, want: "shim: SHIM_USER=app: 65537 groups, more than the kernel allows (65536)\n"},
+		{name: "ambient caps and no_setuid_fixup, dropped", wrap: caps, env: user("nobody")},                                // issue 19 defect 10
+		{name: "ambient caps and no_setuid_fixup, root", wrap: caps, env: user("0"), want: "\nCapAmb:\t0000000000002400\n"}, // kept
+		{name: "pdeathsig", wrap: setpriv("--pdeathsig", "TERM"), times: 10, want: "\nPDeathSig:\t15\n"},                    // issue 23 defect 1
+		{name: "pdeathsig, dropped", wrap: setpriv("--pdeathsig", "TERM"), env: user("nobody"), times: 10, want: "\nPDeathSig:\t15\n"},
+		{name: "pdeathsig USR1, switched", wrap: setpriv("--pdeathsig", "USR1"), env: user("1234:5678"), times: 10, want: "\nPDeathSig:\t10\n"},
+		{name: "already 1000:1000 without groups", wrap: as1000, env: user("1000:1000")}, // issue 19 defect 12
+		{name: "1000 asks for 1001", wrap: as1000, env: user("1001"), code: 125, want: notRoot("1001", 1000)},
+		{name: "userns, unmapped group", wrap: userns, env: user("nobody"), code: 125, want: "shim: SHIM_USER=nobody: setgroups: invalid argument\n" + unmapped}, // issue 19 defect 3
+		{name: "userns, unmapped user", wrap: userns, env: user("2000:5"), code: 125, want: "shim: SHIM_USER=2000:5: setuid 2000: invalid argument\n" + unmapped},
+		{name: "userns, mapped", wrap: userns, env: user("5:5")},
+		{name: "userns, setgroups denied", wrap: rootless, env: user("nobody"), code: 125, want: "shim: SHIM_USER=nobody: setgroups: operation not permitted\nshim: hint: a user namespace that denies setgroups (rootless containers): run the container as the user instead\n"},
+		{name: "userns, root stays root", wrap: rootless, env: user("0")},
+		{name: "PATH dir for root only", path: private + ":/usr/bin:/bin", env: user("nobody"), cmd: []string{"mycmd"}, code: 127, want: "shim: exec mycmd: not found in PATH\n"}, // issue 19 defect 2
+		{name: "PATH dir for root only, found after it", path: private + ":" + binDir, env: user("nobody")},
+		{name: "no CAP_SETUID", wrap: setpriv("--bounding-set=-setuid,-setgid", "--inh-caps=-all"), env: append(user("65534"), "PW_FILE="+secret), code: 125, want: "shim: SHIM_USER=65534: shim runs as root without CAP_SETGID and CAP_SETUID, which the switch needs\nshim: hint: the container drops it (cap_drop: ALL?): add cap_add: [SETGID, SETUID] to the service, or run the container as the user and leave SHIM_USER unset\n"},
+		{name: "no CAP_DAC_OVERRIDE", wrap: setpriv("--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all"), env: []string{"PW_FILE=" + users}, code: 125, want: "shim: PW_FILE: open " + users + denied + "shim runs as root without the capability to read other users' files (cap_drop: ALL?): add cap_add: [DAC_OVERRIDE] or make the file readable by uid 0\n" + skipHint},
+		{name: "nobody reads root's secret", uid: 65534, env: []string{"PW_FILE=" + secret}, code: 125, want: "shim: PW_FILE: open " + secret + denied + secret + " is owned by uid 0 gid 0 with mode 0600 and shim runs as uid 65534; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" + skipHint},
+		{name: "nobody reads behind root's directory", uid: 65534, env: []string{"PW_FILE=" + blocked}, code: 125, want: "shim: PW_FILE: open " + blocked + denied + "shim runs as uid 65534, which may not search a directory on the way to " + blocked + "; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" + skipHint},
 	}
-
-	same := run{uid: 65534, groups: []uint32{65534}, args: []string{"probe"}, env: []string{"SHIM_USER=65534:65534"}}.do(t)
-	if same.code != 0 || parseProbe(t, same.stdout).uid != 65534 {
-		t.Errorf("already the requested user: exit %d, stderr %q", same.code, same.stderr)
+	for _, name := range []string{"script", "binary"} {
+		cases = append(cases, credCase{name: "for root only: " + name, path: dir, env: user("nobody"), cmd: []string{name}, code: 126, want: "shim: exec " + dir + "/" + name + denied + "the file is not executable for uid 65534 (chmod +x, or its owner and mode)\n"})
 	}
-	// Root's group 0 among the groups is more than SHIM_USER asks for.
-	extra := run{uid: 65534, groups: []uint32{0, 4}, args: []string{"probe"}, env: []string{"SHIM_USER=65534:65534"}}.do(t)
-	want = "shim: SHIM_USER=65534:65534: operation not permitted (running as uid 65534)\n" +
-		"shim: hint: shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges\n"
-	if extra.code != 125 || extra.stderr != want {
-		t.Errorf("with root's group: exit %d, stderr\n got: %q\nwant: %q", extra.code, extra.stderr, want)
+	for _, n := range []string{"0", "1", "2"} { // issue 23 defect 2, as a uid no other test runs as
+		cases = append(cases, credCase{name: "nproc " + n, wrap: []string{tool("prlimit"), "--nproc=" + n}, env: user("43917"), cmd: []string{"/bin/cat", "/proc/self/status"}, times: 20})
 	}
-
-	denied := run{uid: 65534, args: []string{"probe"}, env: []string{"REDIS_PASSWORD_FILE=" + secret}}.do(t)
-	want = "shim: REDIS_PASSWORD_FILE: open " + secret + ": permission denied\n" +
-		"shim: hint: " + secret + " is owned by uid 0 gid 0 with mode 0600 and shim runs as uid 65534; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" +
-		"shim: hint: if REDIS_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n"
-	if denied.code != 125 || denied.stderr != want {
-		t.Errorf("exit %d, stderr\n got: %q\nwant: %q", denied.code, denied.stderr, want)
+	for i, mode := range []os.FileMode{os.ModeSetuid, os.ModeSetgid, os.ModeSetuid, os.ModeSetgid} {
+		bin := filepath.Join(openTempDir(t), "shim")
+		if copyFile(shimPath, bin, 0o755|mode); os.Getenv("SHIM_TEST_EMULATED") != "" {
+			bin = "" // qemu-user ignores the setuid bits
+		}
+		cases = append(cases, credCase{name: fmt.Sprint("setuid ", i), wrap: []string{bin}, uid: i / 2 * 65534, code: 125, want: "shim: refusing to run setuid or setgid; remove the bits with chmod u-s,g-s\n"})
 	}
-
-	unreachable := run{uid: 65534, args: []string{"probe"}, env: []string{"REDIS_PASSWORD_FILE=" + blocked}}.do(t)
-	want = "shim: REDIS_PASSWORD_FILE: open " + blocked + ": permission denied\n" +
-		"shim: hint: shim runs as uid 65534, which may not search a directory on the way to " + blocked + "; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" +
-		"shim: hint: if REDIS_PASSWORD_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n"
-	if unreachable.code != 125 || unreachable.stderr != want {
-		t.Errorf("exit %d, stderr\n got: %q\nwant: %q", unreachable.code, unreachable.stderr, want)
+	for _, from := range []credCase{{name: "root"}, {name: "root with groups", groups: []uint32{0, 4, 6, 27}}, {name: "nobody with root's groups", uid: 65534, groups: []uint32{0, 4}}, {name: "nobody", uid: 65534, groups: []uint32{65534}}} {
+		for _, spec := range []string{"65534", "nobody", "65534:65534", "nobody:65534", ":65534", "0", "00", "root", "0:0", "1234:5678"} {
+			c := from
+			c.name, c.env = from.name+"/"+spec, user(spec)
+			if from.uid == 0 { // read as root, then dropped
+				c.env, c.want = append(c.env, "S_FILE="+secret), "\nSecret:\tread as root\n"
+			} else if len(from.groups) > 1 || !strings.Contains(spec, "65534") && spec != "nobody" {
+				c.code, c.want = 125, notRoot(spec, from.uid)
+			}
+			cases = append(cases, c)
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.name, c.test)
 	}
 }
 
@@ -261,191 +342,61 @@ func openTempDir(t *testing.T) string {
 	return dir
 }
 
-func TestSetuidRefused(t *testing.T) {
-	skipIfEmulated(t, "qemu-user ignores the setuid bits of an emulated binary")
-	requireRoot(t)
-	dir := openTempDir(t)
-	data, err := os.ReadFile(shimPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mode := range []os.FileMode{0o755 | os.ModeSetuid, 0o755 | os.ModeSetgid} {
-		bin := filepath.Join(dir, "shim")
-		os.Remove(bin)
-		if err := os.WriteFile(bin, data, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(bin, mode); err != nil {
-			t.Fatal(err)
-		}
-		for _, uid := range []int{0, 65534} {
-			res := run{uid: uid, path: bin, args: []string{"probe"}}.do(t)
-			want := "shim: refusing to run setuid or setgid; remove the bits with chmod u-s,g-s\n"
-			if res.code != 125 || res.stderr != want {
-				t.Errorf("mode %v as uid %d: exit %d, stderr %q", mode, uid, res.code, res.stderr)
-			}
-		}
-	}
-}
-
 // TestKubernetesSecretVolume imports a directory laid out as the kubelet
-// does: keys are symlinks into ..data, which points at a timestamped
-// directory.
+// does: keys are links into ..data, a link to a timestamped directory that
+// an update swaps atomically; a start reads one version, never a mix.
 func TestKubernetesSecretVolume(t *testing.T) {
 	skipIfEmulated(t, reversedEnv)
-	dir := t.TempDir()
-	stamp := "..2026_11_27_10_00_00.123456789"
-	os.Mkdir(filepath.Join(dir, stamp), 0o755)
-	writeSecret(t, dir, stamp+"/postgres_password", sentinel+"-pg\n", 0o644)
-	writeSecret(t, dir, stamp+"/tls.crt", "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n", 0o644)
-	writeSecret(t, dir, stamp+"/api-key", sentinel+"-api", 0o644)
-	if err := os.Symlink(stamp, filepath.Join(dir, "..data")); err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range []string{"postgres_password", "tls.crt", "api-key"} {
-		if err := os.Symlink("..data/"+key, filepath.Join(dir, key)); err != nil {
-			t.Fatal(err)
+	volume := func(keys map[string]string, versions ...string) string {
+		dir := t.TempDir()
+		for k, content := range keys {
+			os.Symlink("..data/"+k, filepath.Join(dir, k))
+			for _, v := range versions {
+				os.Mkdir(filepath.Join(dir, v), 0o755)
+				writeSecret(t, dir, v+"/"+k, strings.ReplaceAll(content, "VERSION", v), 0o644)
+			}
 		}
+		os.Symlink(versions[0], filepath.Join(dir, "..data"))
+		return dir
 	}
+	dir := volume(map[string]string{"postgres_password": sentinel + "-pg\n", "tls.crt": "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n", "api-key": sentinel + "-api"}, "..2026_11_27_10_00_00.123456789")
 	override := writeSecret(t, t.TempDir(), "pw", sentinel+"-override", 0o600)
-	res := run{args: []string{"probe"}, env: []string{"SHIM_SECRETS_DIR=" + dir, "API_KEY_FILE=" + override}}.do(t)
-	if res.code != 0 {
-		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	env := []string{"SHIM_SECRETS_DIR=" + dir, "API_KEY_FILE=" + override}
+	want := "PATH=" + binDir + ":/usr/bin:/bin\nSHIM_SECRETS_DIR=" + dir + "\nAPI_KEY=" + sentinel + "-override\nPOSTGRES_PASSWORD=" + sentinel + "-pg\nTLS_CRT=-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n" +
+		"set API_KEY from " + override + " (17 bytes)\nshadowed " + dir + "/api-key: API_KEY is already set from API_KEY_FILE\n" +
+		"set POSTGRES_PASSWORD from " + dir + "/postgres_password (11 bytes, SHIM_SECRETS_DIR)\nset TLS_CRT from " + dir + "/tls.crt (57 bytes, SHIM_SECRETS_DIR)\nexec " + probePath + "\n"
+	if got := strings.Join(parseProbe(t, (run{args: []string{"probe"}, env: env}).do(t).stdout).env, "\n") + "\n" + (run{args: []string{"--check", "probe"}, env: env}).do(t).stdout; got != want {
+		t.Errorf("environment, then --check\n got: %q\nwant: %q", got, want)
 	}
-	p := parseProbe(t, res.stdout)
-	want := []string{"PATH=" + binDir + ":/usr/bin:/bin", "SHIM_SECRETS_DIR=" + dir, "API_KEY=" + sentinel + "-override",
-		"POSTGRES_PASSWORD=" + sentinel + "-pg", "TLS_CRT=-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----"}
-	if strings.Join(p.env, "\n") != strings.Join(want, "\n") {
-		t.Errorf("environment\n got: %q\nwant: %q", p.env, want)
-	}
-
-	check := run{args: []string{"--check", "probe"}, env: []string{"SHIM_SECRETS_DIR=" + dir, "API_KEY_FILE=" + override}}.do(t)
-	wantReport := "set API_KEY from " + override + " (17 bytes)\n" +
-		"shadowed " + dir + "/api-key: API_KEY is already set from API_KEY_FILE\n" +
-		"set POSTGRES_PASSWORD from " + dir + "/postgres_password (11 bytes, SHIM_SECRETS_DIR)\n" +
-		"set TLS_CRT from " + dir + "/tls.crt (57 bytes, SHIM_SECRETS_DIR)\n" +
-		"exec " + probePath + "\n"
-	if check.stdout != wantReport {
-		t.Errorf("--check\n got: %q\nwant: %q", check.stdout, wantReport)
-	}
-}
-
-// TestCredentialsExactly: the command runs with exactly the credentials
-// --check reports (uid, gid and groups, real, effective and saved, and no
-// capability left after a drop), for every SHIM_USER form and from every
-// start; a switch that cannot be made exactly stops with 125 instead.
-func TestCredentialsExactly(t *testing.T) {
-	requireRoot(t)
-	gid, _ := nobody(t)
-	type start struct {
-		name   string
-		uid    int
-		groups []uint32
-	}
-	starts := []start{
-		{"root", 0, []uint32{0}},
-		{"root with extra groups", 0, []uint32{0, 4, 6, 27}},
-		{"nobody with root's groups", 65534, []uint32{0, 4}},
-		{"nobody alone", 65534, []uint32{65534}},
-	}
-	specs := []string{"65534", "nobody", "65534:65534", "nobody:" + gid, "0", "00", "root", "0:0", ":65534", "1234:5678"}
-	statusField := func(status, name string) string {
-		for _, line := range strings.Split(status, "\n") {
-			if v, ok := strings.CutPrefix(line, name+":\t"); ok {
-				return strings.TrimSpace(v)
+	// Issue 23 defect 3: the kubelet's update, swapped in a tight loop.
+	dir = volume(map[string]string{"k0": "VERSION", "k1": "VERSION", "k2": "VERSION", "k3": "VERSION", "k4": "VERSION", "k5": "VERSION"}, "..v1", "..v2")
+	var stop atomic.Bool
+	swaps, seen := make(chan int), map[string]int{}
+	go func() {
+		n := 0
+		for ; !stop.Load(); n++ {
+			os.Symlink(fmt.Sprint("..v", n%2+1), dir+"/..new")
+			os.Rename(dir+"/..new", dir+"/..data")
+		}
+		swaps <- n
+	}()
+	for i, deadline := 0, time.Now().Add(30*time.Second); i < 200 && time.Now().Before(deadline); i++ {
+		env, keys := []string{"SHIM_SECRETS_DIR=" + dir}, 6
+		if i%2 == 1 {
+			env, keys = []string{"A_FILE=" + dir + "/k0", "B_FILE=" + dir + "/k5"}, 2
+		}
+		versions := map[string]int{}
+		for _, kv := range parseProbe(t, run{args: []string{"probe"}, env: env}.do(t).stdout).env {
+			if name, v, _ := strings.Cut(kv, "="); len(name) <= 2 {
+				versions[v]++
+				seen[v]++
 			}
 		}
-		return "?"
-	}
-	ownCaps := statusField(readStatus(t), "CapEff")
-	for _, from := range starts {
-		for _, spec := range specs {
-			t.Run(from.name+"/"+spec, func(t *testing.T) {
-				env := []string{"SHIM_USER=" + spec}
-				check := run{uid: from.uid, groups: from.groups, args: []string{"--check", "/bin/cat", "/proc/self/status"}, env: env}.do(t)
-				res := run{uid: from.uid, groups: from.groups, args: []string{"/bin/cat", "/proc/self/status"}, env: env}.do(t)
-				if check.code != 0 {
-					if check.code != 125 || res.code != 125 || res.stdout != "" {
-						t.Fatalf("--check exit %d (%q), run exit %d: a refused switch must stop the run with 125", check.code, check.stderr, res.code)
-					}
-					return
-				}
-				var uid, gid int
-				var groups string
-				for _, line := range strings.Split(check.stdout, "\n") {
-					if rest, ok := strings.CutPrefix(line, "run as "); ok {
-						fmt.Sscanf(rest, "uid %d gid %d groups [", &uid, &gid)
-						groups = rest[strings.Index(rest, "[")+1 : strings.Index(rest, "]")]
-					}
-				}
-				if res.code != 0 {
-					t.Fatalf("--check passed, the run exit %d, stderr %q", res.code, res.stderr)
-				}
-				want := fmt.Sprintf("%d\t%d\t%d\t%d", uid, uid, uid, uid)
-				if got := statusField(res.stdout, "Uid"); got != want {
-					t.Errorf("Uid %q, reported %q", got, want)
-				}
-				if got, want := statusField(res.stdout, "Gid"), fmt.Sprintf("%d\t%d\t%d\t%d", gid, gid, gid, gid); got != want {
-					t.Errorf("Gid %q, reported %q", got, want)
-				}
-				gotGroups := strings.Fields(statusField(res.stdout, "Groups"))
-				wantGroups := strings.Fields(groups)
-				slices.Sort(gotGroups)
-				slices.Sort(wantGroups)
-				if !slices.Equal(gotGroups, wantGroups) {
-					t.Errorf("Groups %q, reported %q", gotGroups, wantGroups)
-				}
-				wantCaps := "0000000000000000"
-				if uid == 0 {
-					wantCaps = ownCaps
-				}
-				if got := statusField(res.stdout, "CapEff"); got != wantCaps {
-					t.Errorf("CapEff %s, want %s", got, wantCaps)
-				}
-			})
+		if len(versions) != 1 || versions["..v1"]+versions["..v2"] != keys {
+			t.Fatalf("start %d (%s): versions %v", i, env[0], versions)
 		}
 	}
-}
-
-func readStatus(t *testing.T) string {
-	t.Helper()
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skip(err)
-	}
-	return string(status)
-}
-
-// TestWithoutCapabilities: root with capabilities dropped, as with Compose's
-// cap_drop: ALL, is told which cap_add the switch or the read needs, before
-// any secret is read.
-func TestWithoutCapabilities(t *testing.T) {
-	requireRoot(t)
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("no setpriv")
-	}
-	dir := openTempDir(t)
-	secret := writeSecret(t, dir, "pw", sentinel, 0o600)
-	os.Chown(secret, 1000, 1000)
-	for _, tc := range []struct {
-		name, drop string
-		env        []string
-		want       string
-	}{
-		{name: "no SETUID and SETGID", drop: "-setuid,-setgid", env: []string{"SHIM_USER=65534", "PW_FILE=" + dir + "/missing"},
-			want: "shim: SHIM_USER=65534: shim runs as root without CAP_SETGID and CAP_SETUID, which the switch needs\n" +
-				"shim: hint: the container drops it (cap_drop: ALL?): add cap_add: [SETGID, SETUID] to the service, or run the container as the user and leave SHIM_USER unset\n"},
-		{name: "no DAC_OVERRIDE", drop: "-dac_override,-dac_read_search", env: []string{"PW_FILE=" + secret},
-			want: "shim: PW_FILE: open " + secret + ": permission denied\n" +
-				"shim: hint: shim runs as root without the capability to read other users' files (cap_drop: ALL?): add cap_add: [DAC_OVERRIDE] or make the file readable by uid 0\n" +
-				"shim: hint: if PW_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res := run{path: setpriv, args: []string{"--bounding-set=" + tc.drop, "--inh-caps=-all", shimPath, "probe"}, env: tc.env}.do(t)
-			if res.code != 125 || res.stderr != tc.want {
-				t.Errorf("exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, tc.want)
-			}
-		})
+	if stop.Store(true); <-swaps == 0 || len(seen) != 2 {
+		t.Errorf("starts saw %v: the swaps did not race the starts", seen)
 	}
 }
