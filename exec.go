@@ -309,11 +309,16 @@ func elfVerdict(v verdict, path string) verdict {
 		if p.Type != elf.PT_INTERP {
 			continue
 		}
-		b := make([]byte, p.Filesz)
-		if n, _ := p.ReadAt(b, 0); n != len(b) || len(b) < 2 || b[len(b)-1] != 0 {
+		if p.Filesz < 2 || p.Filesz > unix.PathMax {
 			return v.with(unix.ENOEXEC, "its PT_INTERP is not a NUL-terminated path")
 		}
-		loader := string(b[:len(b)-1])
+		b := make([]byte, p.Filesz)
+		if n, _ := p.ReadAt(b, 0); n != len(b) {
+			return v.with(unix.EIO, "its PT_INTERP lies past the end of the file (truncated?)")
+		} else if b[len(b)-1] != 0 {
+			return v.with(unix.ENOEXEC, "its PT_INTERP is not a NUL-terminated path")
+		}
+		loader := cString(b)
 		if errno, why := runnable(loader, true, "dynamic loader"); errno == unix.ENOENT {
 			return v.with(errno, why+" (a dynamically linked binary in an image without its libc)")
 		} else if errno != 0 {
