@@ -212,6 +212,9 @@ func runnable(path string, helper bool, role string) (unix.Errno, string) {
 	if helper {
 		what = "its " + role + " " + quote(path)
 	}
+	if path == "" {
+		path = "." // the kernel opens an empty name as the working directory
+	}
 	var st unix.Stat_t
 	switch err := unix.Stat(path, &st); {
 	case err != nil && helper:
