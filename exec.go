@@ -327,6 +327,10 @@ func elfVerdict(v verdict, path string) verdict {
 		} else if errno != 0 {
 			return v.with(errno, why)
 		}
+		header := map[elf.Class]int64{elf.ELFCLASS32: 52, elf.ELFCLASS64: 64}[f.Class]
+		if st, err := os.Stat(loader); err == nil && st.Size() < header {
+			return v.with(unix.EIO, "its dynamic loader "+quote(loader)+" is shorter than an ELF header")
+		}
 		l, err := elf.Open(loader)
 		if err != nil || !native(l) {
 			return v.with(errBadLoader, "its dynamic loader "+quote(loader)+" is not an ELF program for this machine")
