@@ -1,0 +1,238 @@
+//go:build linux
+
+package main
+
+// predict against the kernel: a generated corpus of scripts and ELF files,
+// each predicted and really exec'd, must agree on the errno.
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// kernelErrno is execve's answer: 0 once the program started (it is killed
+// at once; whatever it does next is its own business).
+func kernelErrno(t *testing.T, path string, args, env []string) unix.Errno {
+	t.Helper()
+	null, _ := os.Open(os.DevNull)
+	defer null.Close()
+	for try := 0; ; try++ {
+		proc, err := os.StartProcess(path, args, &os.ProcAttr{Env: env, Files: []*os.File{null, null, null}})
+		var errno syscall.Errno
+		switch {
+		case err == nil:
+			proc.Kill()
+			proc.Wait()
+			return 0
+		case !errors.As(err, &errno):
+			t.Fatal(err)
+		case errno == unix.ETXTBSY && try < 50: // another test's fork holds a file of ours open for writing
+			time.Sleep(10 * time.Millisecond)
+		default:
+			return errno
+		}
+	}
+}
+
+// corpus writes the cases into the current directory and returns their
+// paths: #! lines and chains of scripts, copies of a static and a dynamic
+// program with their headers changed, truncated or mutated at random.
+func corpus(t *testing.T, rng *rand.Rand) []string {
+	static, err := os.ReadFile(shimPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dynamic, err := os.ReadFile("/bin/true")
+	f, ferr := elf.Open("/bin/true")
+	if err != nil || ferr != nil {
+		t.Skip("needs a dynamic /bin/true")
+	}
+	var interpAt, interpLen int
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			interpAt, interpLen = int(p.Off), int(p.Filesz)
+		}
+	}
+	f.Close()
+	if interpLen == 0 {
+		t.Skip("/bin/true is static")
+	}
+	write := func(name string, data []byte, mode os.FileMode) string {
+		if err := os.WriteFile(name, data, mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(name, mode)
+		return "./" + name
+	}
+	// Helpers the cases name: a program, a directory, files that are no
+	// program, short or not executable, and chains of scripts.
+	write("bin", dynamic, 0o755)
+	write("noexec", dynamic, 0o644)
+	write("short", []byte("#!/bin/sh\n"), 0o755)
+	write("text", []byte(strings.Repeat("just some text\n", 8)), 0o755)
+	os.Mkdir("dir", 0o755)
+	prev := "bin"
+	for i := 1; i <= 7; i++ {
+		write("chain"+strconv.Itoa(i), []byte("#!"+prev+"\n"), 0o755)
+		prev = "chain" + strconv.Itoa(i)
+	}
+	pick := func(list ...string) string { return list[rng.IntN(len(list))] }
+	names := []string{"/bin/sh", "bin", "./bin", "/bin/sh\u00a0", "missing", "dir", "noexec", "text", "short",
+		"chain1", "chain3", "chain4", "chain5", "chain6", "chain7", strings.Repeat("/", 250) + "bin"}
+	var paths []string
+	add := func(data []byte, mode os.FileMode) {
+		paths = append(paths, write("c"+strconv.Itoa(len(paths)), data, mode))
+	}
+	mode := func() os.FileMode {
+		return []os.FileMode{0o755, 0o755, 0o755, 0o755, 0o755, 0o644, 0o700, 0o711}[rng.IntN(8)]
+	}
+	mutate := func(b []byte, n int) []byte {
+		b = append([]byte(nil), b...)
+		for range n {
+			b[rng.IntN(min(256, len(b)))] = byte(rng.IntN(256))
+		}
+		return b
+	}
+	for range 200 { // #! lines
+		line := "#!" + pick("", " ", "\t", " \t ") + pick(names...) + pick("", "", " ", "\t", " \t") +
+			pick("", "", "-e", "a b", "\u00a0x", strings.Repeat("y", 260)) + pick("", " ", "\t")
+		end := pick("\n", "\n", "\r\n", "\x00", "", "\x00\n", " \x00 \n")
+		if rng.IntN(8) == 0 && len(line) > 2 {
+			i := 2 + rng.IntN(len(line)-2)
+			line = line[:i] + "\x00" + line[i:]
+		}
+		body := pick("exit 0\n", "", strings.Repeat("z", 300))
+		add([]byte(line+end+body), mode())
+	}
+	add([]byte("#!\n"), 0o755)
+	add([]byte("#!"), 0o755)
+	add([]byte("#! \t \n"), 0o755)
+	for range 20 {
+		add(mutate([]byte("#! /bin/sh -e\nexit 0\n"), 1+rng.IntN(3)), 0o755)
+	}
+	for range 30 { // truncated
+		src := [][]byte{static, dynamic}[rng.IntN(2)]
+		add(src[:min(len(src), rng.IntN(2)*rng.IntN(1024)+rng.IntN(64<<10))], 0o755)
+	}
+	for range 40 { // headers: class, data, machine, type; a loader elsewhere
+		b := append([]byte(nil), dynamic...)
+		switch rng.IntN(5) {
+		case 0:
+			b[elf.EI_CLASS] = byte(rng.IntN(4))
+		case 1:
+			b[elf.EI_DATA] = byte(rng.IntN(3))
+		case 2:
+			binary.LittleEndian.PutUint16(b[18:], uint16([]elf.Machine{elf.EM_AARCH64, elf.EM_386, elf.EM_RISCV, elf.EM_IA_64, elf.EM_VAX, 0}[rng.IntN(6)]))
+		case 3:
+			binary.LittleEndian.PutUint16(b[16:], uint16([]elf.Type{elf.ET_NONE, elf.ET_REL, elf.ET_EXEC, elf.ET_CORE, 0xfe00}[rng.IntN(5)]))
+		case 4:
+			loader := pick("missing", "dir", "text", "short", "noexec", "bin", "/bin/sh", "chain1", "")
+			copy(b[interpAt:interpAt+interpLen], loader+strings.Repeat("\x00", interpLen))
+		}
+		add(b, mode())
+	}
+	for range 40 { // random bytes of the first 256
+		add(mutate(dynamic, 1+rng.IntN(4)), 0o755)
+	}
+	for range 4 {
+		add(mutate(static, 1), 0o755)
+	}
+	return paths
+}
+
+func TestPredictMatchesKernel(t *testing.T) {
+	t.Chdir(t.TempDir()) // relative interpreters and loaders are found from here, by both
+	paths := corpus(t, rand.New(rand.NewPCG(19, 1)))
+	env := []string{"PATH=/usr/bin:/bin"}
+	unknown := 0
+	for _, path := range paths {
+		args := []string{"probe"} // a copy of the test binary that starts runs as probe
+		v := predict(path, args, env)
+		got := kernelErrno(t, path, args, env)
+		if v.unknown != "" {
+			unknown++
+			continue
+		}
+		if got != v.errno {
+			data, _ := os.ReadFile(path)
+			st, _ := os.Stat(path)
+			t.Errorf("%s (%v, %d bytes): the kernel says %v (%d), predict %v (%d): %s\n%s", path, st.Mode(), len(data),
+				got, int(got), v.errno, int(v.errno), v.why, hex.Dump(data[:min(len(data), 96)]))
+		}
+	}
+	t.Logf("%d cases, %d unknown", len(paths), unknown)
+	if unknown > len(paths)/5 {
+		t.Errorf("%d of %d cases unknown", unknown, len(paths))
+	}
+}
+
+// shimSays is a run's and --check's status and stderr for one command.
+func shimSays(t *testing.T, env []string, args ...string) (ran, checked string) {
+	t.Helper()
+	r := run{args: args, env: env}.do(t)
+	c := run{args: append([]string{"--check"}, args...), env: env}.do(t)
+	return fmt.Sprintf("%d %s", r.code, r.stderr), fmt.Sprintf("%d %s%s", c.code, c.stdout, c.stderr)
+}
+
+// TestExecExplained: the hints name the interpreter as the kernel reads it,
+// and what only a run can tell is said so, in --check; CMD is the command.
+func TestExecExplained(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	program, _ := os.ReadFile("/bin/true")
+	foreign := bytes.Replace(program, []byte("/lib64/ld-linux-x86-64.so.2"), []byte("/lib/ld-linux-aarch64.so.1\x00"), 1)
+	binary.LittleEndian.PutUint16(foreign[18:], uint16(elf.EM_AARCH64)) // and its loader missing
+	notFound := "126 shim: exec CMD: no such file or directory\nshim: hint: the file exists, so what is missing is its interpreter "
+	unknown := "exec CMD (whether the kernel runs it only a run tells: "
+	type row struct {
+		name, data string
+		mode       os.FileMode
+		env        []string
+		run, check string // run "": the emulator speaks
+	}
+	rows := []row{
+		{"crlf", "#!/bin/sh\r\nexit 0\r\n", 0o755, nil, notFound + `"/bin/sh\r"` + "\n", notFound + `"/bin/sh\r"` + "\n"},
+		{"nbsp", "#!/bin/sh\u00a0\nexit 0\n", 0o755, nil, notFound + `"/bin/sh\u00a0"` + "\n", notFound + `"/bin/sh\u00a0"` + "\n"},
+	}
+	switch wrong := "126 shim: exec CMD: exec format error\nshim: hint: a program for another machine (EM_AARCH64, ELFCLASS64)\n"; {
+	case runtime.GOARCH != "amd64": // foreign is made from an x86-64 /bin/true
+	case !binfmtMisc():
+		rows = append(rows, row{"foreign", string(foreign), 0o755, nil, wrong, wrong})
+	default:
+		rows = append(rows, row{"foreign", string(foreign), 0o755, nil, "", "0 " + unknown + "a program for EM_AARCH64, which binfmt_misc (an emulator) may run)\n"})
+	}
+	if os.Geteuid() == 0 {
+		rows = append(rows, row{"unreadable", string(program), 0o711, []string{"SHIM_USER=nobody"}, "0 ",
+			"0 run as uid 65534 gid 65534 groups [65534] HOME=/nonexistent, no capabilities\n" + unknown + "it cannot be read as this user to tell its format)\n"})
+	}
+	for _, c := range rows {
+		path := filepath.Join(dir, c.name)
+		if err := os.WriteFile(path, []byte(c.data), c.mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(path, c.mode)
+		run, check := shimSays(t, c.env, path)
+		if want := strings.ReplaceAll(c.run, "CMD", path); c.run != "" && run != want {
+			t.Errorf("%s: run\n got: %q\nwant: %q", c.name, run, want)
+		}
+		if want := strings.ReplaceAll(c.check, "CMD", path); check != want {
+			t.Errorf("%s: --check\n got: %q\nwant: %q", c.name, check, want)
+		}
+	}
+}
