@@ -176,6 +176,11 @@ func predict(path string, args, env []string) verdict {
 		if errno, why := runnable(path, depth > 0, "interpreter"); errno != 0 {
 			return v.with(errno, why)
 		}
+		if depth == 0 { // the kernel copies the strings once the file is open
+			if v.size = checkSize(file, given, args, env); v.size != nil {
+				return v.with(unix.E2BIG, "")
+			}
+		}
 		head, err := readHead(path)
 		switch {
 		case err != nil:
