@@ -29,10 +29,8 @@ import (
 // at once; whatever it does next is its own business).
 func kernelErrno(t *testing.T, path string, args, env []string) unix.Errno {
 	t.Helper()
-	null, _ := os.Open(os.DevNull)
-	defer null.Close()
 	for try := 0; ; try++ {
-		proc, err := os.StartProcess(path, args, &os.ProcAttr{Env: env, Files: []*os.File{null, null, null}})
+		proc, err := os.StartProcess(path, args, &os.ProcAttr{Env: env})
 		var errno syscall.Errno
 		switch {
 		case err == nil:
@@ -53,54 +51,41 @@ func kernelErrno(t *testing.T, path string, args, env []string) unix.Errno {
 // paths: #! lines and chains of scripts, copies of a static and a dynamic
 // program with their headers changed, truncated or mutated at random.
 func corpus(t *testing.T, rng *rand.Rand) []string {
-	static, err := os.ReadFile(shimPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dynamic, err := os.ReadFile("/bin/true")
-	f, ferr := elf.Open("/bin/true")
-	if err != nil || ferr != nil {
-		t.Skip("needs a dynamic /bin/true")
-	}
-	var interpAt, interpLen int
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			interpAt, interpLen = int(p.Off), int(p.Filesz)
+	static, _ := os.ReadFile(shimPath)
+	dynamic, _ := os.ReadFile("/bin/true")
+	var interp *elf.Prog // its PT_INTERP
+	if f, err := elf.Open("/bin/true"); err == nil {
+		for _, p := range f.Progs {
+			interp = map[bool]*elf.Prog{true: p, false: interp}[p.Type == elf.PT_INTERP]
 		}
 	}
-	f.Close()
-	if interpLen == 0 {
-		t.Skip("/bin/true is static")
+	if interp == nil {
+		t.Skip("needs a dynamic /bin/true")
 	}
 	write := func(name string, data []byte, mode os.FileMode) string {
 		if err := os.WriteFile(name, data, mode); err != nil {
 			t.Fatal(err)
 		}
-		os.Chmod(name, mode)
 		return "./" + name
 	}
 	// Helpers the cases name: a program, a directory, files that are no
 	// program, short or not executable, and chains of scripts.
-	write("bin", dynamic, 0o755)
+	write("chain0", dynamic, 0o755)
 	write("noexec", dynamic, 0o644)
 	write("short", []byte("#!/bin/sh\n"), 0o755)
 	write("text", []byte(strings.Repeat("just some text\n", 8)), 0o755)
 	os.Mkdir("dir", 0o755)
-	prev := "bin"
-	for i := 1; i <= 7; i++ {
-		write("chain"+strconv.Itoa(i), []byte("#!"+prev+"\n"), 0o755)
-		prev = "chain" + strconv.Itoa(i)
+	for i := range 7 {
+		write(fmt.Sprintf("chain%d", i+1), fmt.Appendf(nil, "#!chain%d\n", i), 0o755)
 	}
 	pick := func(list ...string) string { return list[rng.IntN(len(list))] }
-	names := []string{"/bin/sh", "bin", "./bin", "/bin/sh\u00a0", "missing", "dir", "noexec", "text", "short",
-		"chain1", "chain3", "chain4", "chain5", "chain6", "chain7", strings.Repeat("/", 250) + "bin"}
+	names := []string{"/bin/sh", "chain0", "./chain0", "/bin/sh\u00a0", "missing", "dir", "noexec", "text", "short",
+		"chain1", "chain3", "chain4", "chain5", "chain6", "chain7", strings.Repeat("/", 250) + "chain0"}
 	var paths []string
 	add := func(data []byte, mode os.FileMode) {
 		paths = append(paths, write("c"+strconv.Itoa(len(paths)), data, mode))
 	}
-	mode := func() os.FileMode {
-		return []os.FileMode{0o755, 0o755, 0o755, 0o755, 0o755, 0o644, 0o700, 0o711}[rng.IntN(8)]
-	}
+	modes := []os.FileMode{0o755, 0o755, 0o755, 0o755, 0o755, 0o644, 0o700, 0o711}
 	mutate := func(b []byte, n int) []byte {
 		b = append([]byte(nil), b...)
 		for range n {
@@ -117,11 +102,11 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 			line = line[:i] + "\x00" + line[i:]
 		}
 		body := pick("exit 0\n", "", strings.Repeat("z", 300))
-		add([]byte(line+end+body), mode())
+		add([]byte(line+end+body), modes[rng.IntN(len(modes))])
 	}
-	add([]byte("#!\n"), 0o755)
-	add([]byte("#!"), 0o755)
-	add([]byte("#! \t \n"), 0o755)
+	for _, line := range []string{"#!\n", "#!", "#! \t \n"} {
+		add([]byte(line), 0o755)
+	}
 	for range 20 {
 		add(mutate([]byte("#! /bin/sh -e\nexit 0\n"), 1+rng.IntN(3)), 0o755)
 	}
@@ -141,16 +126,13 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 		case 3:
 			binary.LittleEndian.PutUint16(b[16:], uint16([]elf.Type{elf.ET_NONE, elf.ET_REL, elf.ET_EXEC, elf.ET_CORE, 0xfe00}[rng.IntN(5)]))
 		case 4:
-			loader := pick("missing", "dir", "text", "short", "noexec", "bin", "/bin/sh", "chain1", "")
-			copy(b[interpAt:interpAt+interpLen], loader+strings.Repeat("\x00", interpLen))
+			loader := pick("missing", "dir", "text", "short", "noexec", "chain0", "/bin/sh", "chain1", "")
+			copy(b[interp.Off:interp.Off+interp.Filesz], loader+strings.Repeat("\x00", int(interp.Filesz)))
 		}
-		add(b, mode())
+		add(b, modes[rng.IntN(len(modes))])
 	}
-	for range 40 { // random bytes of the first 256
-		add(mutate(dynamic, 1+rng.IntN(4)), 0o755)
-	}
-	for range 4 {
-		add(mutate(static, 1), 0o755)
+	for i := range 44 { // random bytes of the first 256
+		add(mutate([][]byte{dynamic, static}[i/40], 1+rng.IntN(4)), 0o755)
 	}
 	return paths
 }
@@ -158,10 +140,8 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 func TestPredictMatchesKernel(t *testing.T) {
 	t.Chdir(t.TempDir()) // relative interpreters and loaders are found from here, by both
 	paths := corpus(t, rand.New(rand.NewPCG(19, 1)))
-	env := []string{"PATH=/usr/bin:/bin"}
-	unknown := 0
+	env, args, unknown := []string{"PATH=/usr/bin:/bin"}, []string{"probe"}, 0 // a copy of the test binary runs as probe
 	for _, path := range paths {
-		args := []string{"probe"} // a copy of the test binary that starts runs as probe
 		v := predict(path, args, env)
 		got := kernelErrno(t, path, args, env)
 		if v.unknown != "" {
@@ -203,31 +183,29 @@ func TestExecExplained(t *testing.T) {
 	unknown := "exec CMD (whether the kernel runs it only a run tells: "
 	type row struct {
 		name, data string
-		mode       os.FileMode
 		env        []string
 		run, check string // run "": the emulator speaks
 	}
 	rows := []row{
-		{"crlf", "#!/bin/sh\r\nexit 0\r\n", 0o755, nil, notFound + `"/bin/sh\r"` + "\n", notFound + `"/bin/sh\r"` + "\n"},
-		{"nbsp", "#!/bin/sh\u00a0\nexit 0\n", 0o755, nil, notFound + `"/bin/sh\u00a0"` + "\n", notFound + `"/bin/sh\u00a0"` + "\n"},
+		{"crlf", "#!/bin/sh\r\nexit 0\r\n", nil, notFound + `"/bin/sh\r"` + "\n", notFound + `"/bin/sh\r"` + "\n"},
+		{"nbsp", "#!/bin/sh\u00a0\nexit 0\n", nil, notFound + `"/bin/sh\u00a0"` + "\n", notFound + `"/bin/sh\u00a0"` + "\n"},
 	}
 	switch wrong := "126 shim: exec CMD: exec format error\nshim: hint: a program for another machine (EM_AARCH64, ELFCLASS64)\n"; {
 	case runtime.GOARCH != "amd64": // foreign is made from an x86-64 /bin/true
 	case !binfmtMisc():
-		rows = append(rows, row{"foreign", string(foreign), 0o755, nil, wrong, wrong})
+		rows = append(rows, row{"foreign", string(foreign), nil, wrong, wrong})
 	default:
-		rows = append(rows, row{"foreign", string(foreign), 0o755, nil, "", "0 " + unknown + "a program for EM_AARCH64, which binfmt_misc (an emulator) may run)\n"})
+		rows = append(rows, row{"foreign", string(foreign), nil, "", "0 " + unknown + "a program for EM_AARCH64, which binfmt_misc (an emulator) may run)\n"})
 	}
 	if os.Geteuid() == 0 {
-		rows = append(rows, row{"unreadable", string(program), 0o711, []string{"SHIM_USER=nobody"}, "0 ",
+		rows = append(rows, row{"unreadable", string(program), []string{"SHIM_USER=nobody"}, "0 ",
 			"0 run as uid 65534 gid 65534 groups [65534] HOME=/nonexistent, no capabilities\n" + unknown + "it cannot be read as this user to tell its format)\n"})
 	}
 	for _, c := range rows {
 		path := filepath.Join(dir, c.name)
-		if err := os.WriteFile(path, []byte(c.data), c.mode); err != nil {
+		if err := os.WriteFile(path, []byte(c.data), 0o711); err != nil {
 			t.Fatal(err)
 		}
-		os.Chmod(path, c.mode)
 		run, check := shimSays(t, run{args: []string{path}, env: c.env})
 		if want := strings.ReplaceAll(c.run, "CMD", path); c.run != "" && run != want {
 			t.Errorf("%s: run\n got: %q\nwant: %q", c.name, run, want)
@@ -250,15 +228,11 @@ func TestArgMaxAsTheKernelCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	envFor := func(path string, over int) []string { // the kernel's count at argMax()+over
-		extra := map[bool]int{true: len(probePath) + 1}[path == script]
 		env := []string{"PATH=" + binDir + ":/usr/bin:/bin"}
 		for i := range argMax()/100000 + 1 {
 			env = append(env, fmt.Sprintf("P%02d=", i))
 		}
-		need := argMax() + over - 2*(len(path)+1) - extra - strconv.IntSize/8*(1+len(env))
-		for _, kv := range env {
-			need -= len(kv) + 1
-		}
+		need := argMax() + over - 2*(len(path)+1) - map[bool]int{true: len(probePath) + 1}[path == script] - strconv.IntSize/8*(1+len(env)) - len(strings.Join(env, " ")) - 1
 		for i := 1; i < len(env); i++ {
 			env[i] += strings.Repeat("x", min(need, 100000))
 			need -= min(need, 100000)
