@@ -38,7 +38,7 @@ func newCommand(written string, args, env []string) (command, error) {
 	if written == args[0] {
 		c.shown = path
 	}
-	return c, checkSize(path, args, env)
+	return c, checkSize(path, len(args), args, env)
 }
 
 func pathOf(env []string) string {
@@ -85,10 +85,11 @@ func lookPath(file, pathList string) (string, error) {
 
 // checkSize names what execve would reject with a bare E2BIG: one string
 // over MAX_ARG_STRLEN, or the file name, the strings and a pointer for each
-// over ARG_MAX. pointers counts the strings as execve was given them: a
-// #! script's rewritten arguments do not change it.
-func checkSize(path string, args, env []string) error {
-	pointers := max(len(args), 1) + len(env)
+// over ARG_MAX. path and given are the file name and the number of
+// arguments execve was given: a #! script's rewritten arguments change
+// neither.
+func checkSize(path string, given int, args, env []string) error {
+	pointers := max(given, 1) + len(env)
 	total := len(path) + 1 + strconv.IntSize/8*pointers
 	for i, a := range args {
 		if len(a)+1 > maxEntry() {
@@ -166,6 +167,7 @@ type verdict struct {
 func predict(path string, args, env []string) verdict {
 	var st unix.Stat_t
 	v := verdict{exists: unix.Stat(path, &st) == nil}
+	file, given := path, len(args)
 	v.dir = v.exists && st.Mode&unix.S_IFMT == unix.S_IFDIR
 	for depth := 0; ; depth++ {
 		if depth > 5 {
@@ -173,6 +175,11 @@ func predict(path string, args, env []string) verdict {
 		}
 		if errno, why := runnable(path, depth > 0, "interpreter"); errno != 0 {
 			return v.with(errno, why)
+		}
+		if depth == 0 { // the kernel copies the strings once the file is open
+			if v.size = checkSize(file, given, args, env); v.size != nil {
+				return v.with(unix.E2BIG, "")
+			}
 		}
 		head, err := readHead(path)
 		switch {
@@ -185,7 +192,7 @@ func predict(path string, args, env []string) verdict {
 				return v.with(unix.ENOEXEC, "a #! line that names no interpreter, or one cut off at 255 bytes")
 			}
 			args = append(append(append([]string{interp}, arg...), path), args[min(1, len(args)):]...)
-			if v.size = checkSize(path, args, env); v.size != nil {
+			if v.size = checkSize(file, given, args, env); v.size != nil {
 				return v.with(unix.E2BIG, "")
 			}
 			path = interp
@@ -211,6 +218,9 @@ func runnable(path string, helper bool, role string) (unix.Errno, string) {
 	what := "the file"
 	if helper {
 		what = "its " + role + " " + quote(path)
+	}
+	if path == "" {
+		path = "." // the kernel opens an empty name as the working directory
 	}
 	var st unix.Stat_t
 	switch err := unix.Stat(path, &st); {
@@ -309,15 +319,24 @@ func elfVerdict(v verdict, path string) verdict {
 		if p.Type != elf.PT_INTERP {
 			continue
 		}
-		b := make([]byte, p.Filesz)
-		if n, _ := p.ReadAt(b, 0); n != len(b) || len(b) < 2 || b[len(b)-1] != 0 {
+		if p.Filesz < 2 || p.Filesz > unix.PathMax {
 			return v.with(unix.ENOEXEC, "its PT_INTERP is not a NUL-terminated path")
 		}
-		loader, _, _ := strings.Cut(string(b), "\x00") // the kernel opens it as a C string
+		b := make([]byte, p.Filesz)
+		if n, _ := p.ReadAt(b, 0); n != len(b) {
+			return v.with(unix.EIO, "its PT_INTERP lies past the end of the file (truncated?)")
+		} else if b[len(b)-1] != 0 {
+			return v.with(unix.ENOEXEC, "its PT_INTERP is not a NUL-terminated path")
+		}
+		loader := cString(b)
 		if errno, why := runnable(loader, true, "dynamic loader"); errno == unix.ENOENT {
 			return v.with(errno, why+" (a dynamically linked binary in an image without its libc)")
 		} else if errno != 0 {
 			return v.with(errno, why)
+		}
+		header := map[elf.Class]int64{elf.ELFCLASS32: 52, elf.ELFCLASS64: 64}[f.Class]
+		if st, err := os.Stat(loader); err == nil && st.Size() < header {
+			return v.with(unix.EIO, "its dynamic loader "+quote(loader)+" is shorter than an ELF header")
 		}
 		l, err := elf.Open(loader)
 		if err != nil || !native(l) {

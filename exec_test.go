@@ -1,0 +1,259 @@
+//go:build linux
+
+package main
+
+// predict against the kernel: a generated corpus of scripts and ELF files,
+// each predicted and really exec'd, must agree on the errno.
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// kernelErrno is execve's answer: 0 once the program started (it is killed
+// at once; whatever it does next is its own business).
+func kernelErrno(t *testing.T, path string, args, env []string) unix.Errno {
+	t.Helper()
+	for try := 0; ; try++ {
+		proc, err := os.StartProcess(path, args, &os.ProcAttr{Env: env})
+		var errno syscall.Errno
+		switch {
+		case err == nil:
+			proc.Kill()
+			proc.Wait()
+			return 0
+		case !errors.As(err, &errno):
+			t.Fatal(err)
+		case errno == unix.ETXTBSY && try < 50: // another test's fork holds a file of ours open for writing
+			time.Sleep(10 * time.Millisecond)
+		default:
+			return errno
+		}
+	}
+}
+
+// corpus writes the cases into the current directory and returns their
+// paths: #! lines and chains of scripts, copies of a static and a dynamic
+// program with their headers changed, truncated or mutated at random.
+func corpus(t *testing.T, rng *rand.Rand) []string {
+	static, _ := os.ReadFile(shimPath)
+	dynamic, _ := os.ReadFile("/bin/true")
+	var interp *elf.Prog // its PT_INTERP
+	if f, err := elf.Open("/bin/true"); err == nil {
+		for _, p := range f.Progs {
+			interp = map[bool]*elf.Prog{true: p, false: interp}[p.Type == elf.PT_INTERP]
+		}
+	}
+	if interp == nil {
+		t.Skip("needs a dynamic /bin/true")
+	}
+	write := func(name string, data []byte, mode os.FileMode) string {
+		if err := os.WriteFile(name, data, mode); err != nil {
+			t.Fatal(err)
+		}
+		return "./" + name
+	}
+	// Helpers the cases name: a program, a directory, files that are no
+	// program, short or not executable, and chains of scripts.
+	write("chain0", dynamic, 0o755)
+	write("noexec", dynamic, 0o644)
+	write("short", []byte("#!/bin/sh\n"), 0o755)
+	write("text", []byte(strings.Repeat("just some text\n", 8)), 0o755)
+	os.Mkdir("dir", 0o755)
+	for i := range 7 {
+		write(fmt.Sprintf("chain%d", i+1), fmt.Appendf(nil, "#!chain%d\n", i), 0o755)
+	}
+	pick := func(list ...string) string { return list[rng.IntN(len(list))] }
+	names := []string{"/bin/sh", "chain0", "./chain0", "/bin/sh\u00a0", "missing", "dir", "noexec", "text", "short",
+		"chain1", "chain3", "chain4", "chain5", "chain6", "chain7", strings.Repeat("/", 250) + "chain0"}
+	var paths []string
+	add := func(data []byte, mode os.FileMode) {
+		paths = append(paths, write("c"+strconv.Itoa(len(paths)), data, mode))
+	}
+	modes := []os.FileMode{0o755, 0o755, 0o755, 0o755, 0o755, 0o644, 0o700, 0o711}
+	mutate := func(b []byte, n int) []byte {
+		b = append([]byte(nil), b...)
+		for range n {
+			b[rng.IntN(min(256, len(b)))] = byte(rng.IntN(256))
+		}
+		return b
+	}
+	for range 200 { // #! lines
+		line := "#!" + pick("", " ", "\t", " \t ") + pick(names...) + pick("", "", " ", "\t", " \t") +
+			pick("", "", "-e", "a b", "\u00a0x", strings.Repeat("y", 260)) + pick("", " ", "\t")
+		end := pick("\n", "\n", "\r\n", "\x00", "", "\x00\n", " \x00 \n")
+		if rng.IntN(8) == 0 && len(line) > 2 {
+			i := 2 + rng.IntN(len(line)-2)
+			line = line[:i] + "\x00" + line[i:]
+		}
+		body := pick("exit 0\n", "", strings.Repeat("z", 300))
+		add([]byte(line+end+body), modes[rng.IntN(len(modes))])
+	}
+	for _, line := range []string{"#!\n", "#!", "#! \t \n"} {
+		add([]byte(line), 0o755)
+	}
+	for range 20 {
+		add(mutate([]byte("#! /bin/sh -e\nexit 0\n"), 1+rng.IntN(3)), 0o755)
+	}
+	for range 30 { // truncated
+		src := [][]byte{static, dynamic}[rng.IntN(2)]
+		add(src[:min(len(src), rng.IntN(2)*rng.IntN(1024)+rng.IntN(64<<10))], 0o755)
+	}
+	for range 40 { // headers: class, data, machine, type; a loader elsewhere
+		b := append([]byte(nil), dynamic...)
+		switch rng.IntN(5) {
+		case 0:
+			b[elf.EI_CLASS] = byte(rng.IntN(4))
+		case 1:
+			b[elf.EI_DATA] = byte(rng.IntN(3))
+		case 2:
+			binary.LittleEndian.PutUint16(b[18:], uint16([]elf.Machine{elf.EM_AARCH64, elf.EM_386, elf.EM_RISCV, elf.EM_IA_64, elf.EM_VAX, 0}[rng.IntN(6)]))
+		case 3:
+			binary.LittleEndian.PutUint16(b[16:], uint16([]elf.Type{elf.ET_NONE, elf.ET_REL, elf.ET_EXEC, elf.ET_CORE, 0xfe00}[rng.IntN(5)]))
+		case 4:
+			loader := pick("missing", "dir", "text", "short", "noexec", "chain0", "/bin/sh", "chain1", "")
+			copy(b[interp.Off:interp.Off+interp.Filesz], loader+strings.Repeat("\x00", int(interp.Filesz)))
+		}
+		add(b, modes[rng.IntN(len(modes))])
+	}
+	for i := range 44 { // random bytes of the first 256
+		add(mutate([][]byte{dynamic, static}[i/40], 1+rng.IntN(4)), 0o755)
+	}
+	return paths
+}
+
+func TestPredictMatchesKernel(t *testing.T) {
+	t.Chdir(t.TempDir()) // relative interpreters and loaders are found from here, by both
+	paths := corpus(t, rand.New(rand.NewPCG(19, 1)))
+	env, args, unknown := []string{"PATH=/usr/bin:/bin"}, []string{"probe"}, 0 // a copy of the test binary runs as probe
+	for _, path := range paths {
+		v := predict(path, args, env)
+		got := kernelErrno(t, path, args, env)
+		if v.unknown != "" {
+			unknown++
+			continue
+		}
+		if got != v.errno {
+			data, _ := os.ReadFile(path)
+			st, _ := os.Stat(path)
+			t.Errorf("%s (%v, %d bytes): the kernel says %v (%d), predict %v (%d): %s\n%s", path, st.Mode(), len(data),
+				got, int(got), v.errno, int(v.errno), v.why, hex.Dump(data[:min(len(data), 96)]))
+		}
+	}
+	t.Logf("%d cases, %d unknown", len(paths), unknown)
+	if unknown > len(paths)/5 {
+		t.Errorf("%d of %d cases unknown", unknown, len(paths))
+	}
+}
+
+// shimSays is a run's and --check's status and output for one command.
+func shimSays(t *testing.T, r run) (ran, checked string) {
+	t.Helper()
+	res := r.do(t)
+	r.args = append([]string{"--check"}, r.args...)
+	c := r.do(t)
+	return fmt.Sprintf("%d %s", res.code, res.stderr), fmt.Sprintf("%d %s%s", c.code, c.stdout, c.stderr)
+}
+
+// TestExecExplained: the hints name the interpreter as the kernel reads it,
+// and what only a run can tell is said so, in --check; CMD is the command.
+func TestExecExplained(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	program, _ := os.ReadFile("/bin/true")
+	foreign := bytes.Replace(program, []byte("/lib64/ld-linux-x86-64.so.2"), []byte("/lib/ld-linux-aarch64.so.1\x00"), 1)
+	binary.LittleEndian.PutUint16(foreign[18:], uint16(elf.EM_AARCH64)) // and its loader missing
+	notFound := "126 shim: exec CMD: no such file or directory\nshim: hint: the file exists, so what is missing is its interpreter "
+	unknown := "exec CMD (whether the kernel runs it only a run tells: "
+	type row struct {
+		name, data string
+		env        []string
+		run, check string // run "": the emulator speaks
+	}
+	rows := []row{
+		{"crlf", "#!/bin/sh\r\nexit 0\r\n", nil, notFound + `"/bin/sh\r"` + "\n", notFound + `"/bin/sh\r"` + "\n"},
+		{"nbsp", "#!/bin/sh\u00a0\nexit 0\n", nil, notFound + `"/bin/sh\u00a0"` + "\n", notFound + `"/bin/sh\u00a0"` + "\n"},
+	}
+	switch wrong := "126 shim: exec CMD: exec format error\nshim: hint: a program for another machine (EM_AARCH64, ELFCLASS64)\n"; {
+	case runtime.GOARCH != "amd64": // foreign is made from an x86-64 /bin/true
+	case !binfmtMisc():
+		rows = append(rows, row{"foreign", string(foreign), nil, wrong, wrong})
+	default:
+		rows = append(rows, row{"foreign", string(foreign), nil, "", "0 " + unknown + "a program for EM_AARCH64, which binfmt_misc (an emulator) may run)\n"})
+	}
+	if os.Geteuid() == 0 {
+		rows = append(rows, row{"unreadable", string(program), []string{"SHIM_USER=nobody"}, "0 ",
+			"0 run as uid 65534 gid 65534 groups [65534] HOME=/nonexistent, no capabilities\n" + unknown + "it cannot be read as this user to tell its format)\n"})
+	}
+	for _, c := range rows {
+		path := filepath.Join(dir, c.name)
+		if err := os.WriteFile(path, []byte(c.data), 0o711); err != nil {
+			t.Fatal(err)
+		}
+		run, check := shimSays(t, run{args: []string{path}, env: c.env})
+		if want := strings.ReplaceAll(c.run, "CMD", path); c.run != "" && run != want {
+			t.Errorf("%s: run\n got: %q\nwant: %q", c.name, run, want)
+		}
+		if want := strings.ReplaceAll(c.check, "CMD", path); check != want {
+			t.Errorf("%s: --check\n got: %q\nwant: %q", c.name, check, want)
+		}
+	}
+}
+
+// TestArgMaxAsTheKernelCounts: the file name, each string with its NUL and
+// a pointer for each string execve was given, against ARG_MAX; a #!
+// script's argv[0] is then replaced by its path and the interpreter added,
+// with no pointer counted for them (fs/exec.c, binfmt_script.c). Around the
+// boundary predict agrees with the kernel, and in the window only the
+// rewritten arguments pass, a run and --check name the size (issue 19: 11).
+func TestArgMaxAsTheKernelCounts(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(script, []byte("#!"+probePath+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	envFor := func(path string, over int) []string { // the kernel's count at argMax()+over
+		env := []string{"PATH=" + binDir + ":/usr/bin:/bin"}
+		for i := range argMax()/100000 + 1 {
+			env = append(env, fmt.Sprintf("P%02d=", i))
+		}
+		need := argMax() + over - 2*(len(path)+1) - map[bool]int{true: len(probePath) + 1}[path == script] - strconv.IntSize/8*(1+len(env)) - len(strings.Join(env, " ")) - 1
+		for i := 1; i < len(env); i++ {
+			env[i] += strings.Repeat("x", min(need, 100000))
+			need -= min(need, 100000)
+		}
+		return env
+	}
+	for _, path := range []string{probePath, script} {
+		for over := -12; over <= 12; over++ {
+			want := map[bool]unix.Errno{true: unix.E2BIG}[over > 0]
+			if got := kernelErrno(t, path, []string{path}, envFor(path, over)); got != want {
+				t.Errorf("%s at ARG_MAX%+d: the kernel says %v, the arithmetic %v", path, over, got, want)
+			}
+			if v := predict(path, []string{path}, envFor(path, over)); v.errno != want {
+				t.Errorf("%s at ARG_MAX%+d: predict says %v, the kernel %v", path, over, v.errno, want)
+			}
+		}
+	}
+	want := fmt.Sprintf("125 shim: the command's arguments and environment take %d bytes, over the kernel's limit of %d (ARG_MAX)\n"+
+		"shim: hint: fewer or smaller secrets as variables; a program that can read a file is better given the path (SHIM_SKIP)\n", argMax()+1, argMax())
+	ran, checked := shimSays(t, run{args: []string{script}, rawEnv: envFor(script, 1)})
+	if ran != want || checked != want {
+		t.Errorf("a script over ARG_MAX once rewritten:\n run: %q\ncheck: %q\n want: %q", ran, checked, want)
+	}
+}
