@@ -16,6 +16,9 @@ Definitions:
   ratio      (direct + overhead) / direct: how many times slower starting
              /bin/true through the entrypoint is than starting it directly
   per secret (X at N secrets - X at 0) / N, for the same kind of entrypoint
+  × floor    shim's count or overhead divided by that of the card's own floor
+             (kind gofloor: bench/go/goenvexec, the Go runtime with
+             envconfig's init, only exec'ing), the three targets of issue 18
 """
 import gzip
 import json
@@ -157,6 +160,49 @@ def ok(x, limit):
         return "-"
     return "yes" if x <= limit else "**no**"
 
+
+# --- 0. issue 18: shim against the card's own floor -------------------------------------
+# The floor (kind gofloor, bench/go/goenvexec) is a Go program built like shim
+# that imports envconfig and only execs: the runtime and envconfig's init,
+# which shim cannot avoid while the card names envconfig.
+gf_c = row("gofloor", 0, "counts")
+gf_t = row("gofloor", 0, "time")
+fi, ff = c("gofloor", 0, INS), c("gofloor", 0, PF)
+s0_i, su_i = c("shim", 0, INS), c("shim-user", 5, INS)
+o5, ogf = overhead(row("shim", 5, "time")), overhead(gf_t)
+
+
+def ratio_row(what, x, base, limit, judge=ok, show=fmt):
+    r = x / base if x is not None and base else None
+    p(f"| {what} | {show(x)} | {show(base)} | {'-' if r is None else f'{r:.2f}×'} | ≤ {limit}× | {judge(r, limit)} |")
+
+
+p("| target (issue 18): shim against the floor, a Go program built like shim that imports envconfig and only execs | shim | floor | ratio | target | met |")
+p("|---|---:|---:|---:|---:|---|")
+ratio_row("user-space instructions, no settings (0 secrets, no SHIM_*)", s0_i, fi, 1.1)
+ratio_row("user-space instructions, 5 secrets and SHIM_USER=nobody", su_i, fi, 1.35)
+ratio_row("wall-time overhead over envexec alone, 5 secrets (hyperfine median)", o5, ogf, 1.15, ok_time, us)
+p("")
+if counts:
+    p("| against the floor, one start to the failed execve | instructions | × floor | page faults | × floor | "
+      "new tasks (threads started) | context switches | system calls | wall-time overhead | × floor's | peak RSS KiB | stripped binary bytes |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    fsize = num(sizes.get("goenvexec (floor: Go exec + envconfig)"))
+    ssize = num(sizes.get("shim (-ldflags='-s -w')"))
+    for kind, n, size in (("gofloor", 0, fsize), ("gofloor", 5, None), ("shim", 0, ssize), ("shim", 5, ssize),
+                          ("shim-user", 5, ssize), ("peer", None, num(sizes.get("goexec (Go runtime only)")))):
+        name = row(kind, n, "counts") if n is not None else "Go exec (goexec, the runtime alone)"
+        if not name or name not in counts:
+            continue
+        d = counts[name]
+        i, f = num(d.get(INS)), num(d.get(PF))
+        ov = overhead(name) if name in med else None
+        rs = num(rss.get(name))
+        p(f"| {name} | {fmt(i)} | {f'{i / fi:.2f}×' if i and fi else '-'} | {fmt(f)} | {f'{f / ff:.2f}×' if f and ff else '-'} | "
+          f"{fmt(num(d.get(NT)))} | {fmt(num(d.get(CS)))} | {fmt(num(d.get(SC)))} | {us(ov)} | "
+          f"{f'{ov / ogf:.2f}×' if ov is not None and ogf else '-'} | {fmt(rs)} | "
+          f"{fmt(size)}{f' ({size / fsize:.2f}×)' if size and fsize and size != fsize else ''} |")
+    p("")
 
 # --- 1. the targets, every number from this run ------------------------------------------
 p("| target (issue 13) | measured | limit | met |")
@@ -331,7 +377,7 @@ for name, title in (("variants.tsv", "shim built with a setting (bench/variants)
 
 # --- 7b. instructions by package (bench/variants profile) ----------------------------------------
 prof = {}
-for label in ("goexec", "5", "5-user", "1000"):
+for label in ("goexec", "goenvexec", "0", "5", "5-user", "1000"):
     f = path(f"packages-{label}.tsv")
     if os.path.exists(f):
         prof[label] = {}
@@ -339,8 +385,9 @@ for label in ("goexec", "5", "5-user", "1000"):
             v, k = line.rstrip("\n").split("\t")
             prof[label][k] = int(v)
 if prof:
-    cols = [l for l in ("goexec", "5", "5-user", "1000") if l in prof]
-    names = {"goexec": "goexec (runtime alone)", "5": "shim, 5 secrets", "5-user": "shim, 5, SHIM_USER=nobody",
+    cols = [l for l in ("goexec", "goenvexec", "0", "5", "5-user", "1000") if l in prof]
+    names = {"goexec": "goexec (runtime alone)", "goenvexec": "floor: goenvexec (+ envconfig)", "0": "shim, 0 secrets",
+             "5": "shim, 5 secrets", "5-user": "shim, 5, SHIM_USER=nobody",
              "1000": "shim, 1000 secrets"}
     keys = sorted({k for l in cols for k in prof[l]}, key=lambda k: -max(prof[l].get(k, 0) for l in cols))
     keys = [k for k in keys if k == "(total)" or max(prof[l].get(k, 0) for l in cols) >= 3000][:22]
