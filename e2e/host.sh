@@ -116,7 +116,7 @@ host_restore() {
 	# mounts the engines made and leave (podman's storage, network namespaces), the
 	# deepest first
 	for m in $(comm -13 "$d/mounts" <(host_mounts) | awk '{print length, $0}' | sort -rn | cut -d' ' -f2-); do
-		case $m in /var/lib/containers/* | /var/lib/docker/* | /run/netns/* | /run/docker/* | /var/run/docker/* | /run/containers/*)
+		case $m in /var/lib/containers/* | /var/lib/docker/* | /run/netns | /run/netns/* | /run/docker | /run/docker/* | /var/run/docker/* | /run/containers/*)
 			umount "$m" >/dev/null 2>&1 && echo "    unmounted $m" ;;
 		esac
 	done
