@@ -575,8 +575,8 @@ func requirePIDNamespace(t *testing.T) string {
 
 // TestSignalWhileResolving: a secret that blocks (a FIFO without a writer)
 // leaves no unstoppable shim. Outside PID 1 shim has no handler and the
-// kernel's default action ends it, except SIGQUIT, which Go's runtime turns
-// into a goroutine dump and status 2. As PID 1, where the kernel drops a
+// kernel's default action ends it, SIGQUIT included (no goroutine dump of
+// Go's, which could show a register holding secret bytes). As PID 1, where the kernel drops a
 // signal without a handler, shim names it and exits 128+n. Outside PID 1 a
 // blocked shim runs fewer threads than as PID 1, the only one that watches.
 func TestSignalWhileResolving(t *testing.T) {
@@ -591,7 +591,7 @@ func TestSignalWhileResolving(t *testing.T) {
 			var outside int
 			res := run{args: []string{"probe"}, env: []string{"PW_FILE=" + fifo}, signal: sig, blocked: func(pid int) { outside = threads(pid) }}.do(t)
 			ws := res.state.Sys().(syscall.WaitStatus)
-			if !(sig == syscall.SIGQUIT && res.code == 2 && strings.HasPrefix(res.stderr, "SIGQUIT: quit\n")) && (!ws.Signaled() || ws.Signal() != sig || res.stderr != "") {
+			if !ws.Signaled() || ws.Signal() != sig || res.stderr != "" {
 				t.Errorf("outside PID 1: %v, stderr %q; want death by %s", res.state, res.stderr, name)
 			}
 			cmd, shim, stderr := asPID1(t, []string{"PW_FILE=" + fifo}, "probe")

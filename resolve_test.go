@@ -337,9 +337,9 @@ func TestRequire(t *testing.T) {
 		{name: "REDIS_URL, both ways", set: func(s *settings) { s.Require = []string{"REDIS_URL"}; s.Redis.URL = false },
 			wantErr: "REDIS_URL is required (SHIM_REQUIRE) but not set\nhint: REDIS_URL was not read: not assembled: SHIM_REDIS_URL=false"},
 		{name: "REDIS_URL with an empty host", env: []string{"REDIS_HOST=", "REDIS_PASSWORD=x"}, set: req("REDIS_URL"),
-			wantErr: "REDIS_URL is required (SHIM_REQUIRE) but not set\nhint: REDIS_URL was not read: not assembled: none of REDIS_HOST is set"},
+			wantErr: "REDIS_URL is required (SHIM_REQUIRE) but not set\nhint: REDIS_URL was not read: not assembled: REDIS_HOST is not set"},
 		{name: "a host list libpq reads itself", env: []string{"PGHOST=db1,db2"}, set: req("DATABASE_URL"),
-			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but not set\nhint: DATABASE_URL was not read: not assembled: the host or the port lists several hosts, which libpq reads itself but a URL cannot give every client"},
+			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but not set\nhint: DATABASE_URL was not read: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client"},
 	})
 }
 
@@ -394,7 +394,7 @@ func TestReport(t *testing.T) {
 				"run as uid 1000 (app), gid 1000, no capabilities", "expand API_KEY from argument 1"}},
 		{name: "a host list is left to libpq, with a line", env: []string{"PGHOST=db1,db2", "PGPORT=5432,5433"},
 			want:       []string{"PGHOST=db1,db2", "PGPORT=5432,5433"},
-			wantReport: []string{"skip DATABASE_URL: not assembled: the host or the port lists several hosts, which libpq reads itself but a URL cannot give every client"}},
+			wantReport: []string{"skip DATABASE_URL: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client"}},
 	}
 	// Issue 19 defect 5: a name that is not plain printable ASCII is quoted
 	// in every kind of line, so that none can be forged or reordered.
@@ -729,4 +729,3 @@ func writeSecret(t *testing.T, dir, name, content string, mode os.FileMode) stri
 	}
 	return p
 }
-

@@ -248,4 +248,3 @@ func strictEscape(s string) string {
 	}
 	return b.String()
 }
-

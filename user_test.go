@@ -400,3 +400,14 @@ func TestKubernetesSecretVolume(t *testing.T) {
 		t.Errorf("starts saw %v: the swaps did not race the starts", seen)
 	}
 }
+
+func copyFile(from, to string, mode os.FileMode) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(to, data, mode); err != nil {
+		return err
+	}
+	return os.Chmod(to, mode)
+}
