@@ -138,6 +138,7 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 }
 
 func TestPredictMatchesKernel(t *testing.T) {
+	skipIfEmulated(t, "the kernel's answer for a foreign binary is qemu-user's")
 	t.Chdir(t.TempDir()) // relative interpreters and loaders are found from here, by both
 	paths := corpus(t, rand.New(rand.NewPCG(19, 1)))
 	env, args, unknown := []string{"PATH=/usr/bin:/bin"}, []string{"probe"}, 0 // a copy of the test binary runs as probe
@@ -173,6 +174,7 @@ func shimSays(t *testing.T, r run) (ran, checked string) {
 // TestExecExplained: the hints name the interpreter as the kernel reads it,
 // and what only a run can tell is said so, in --check; CMD is the command.
 func TestExecExplained(t *testing.T) {
+	skipIfEmulated(t, "the kernel's answer for a foreign binary is qemu-user's")
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755)
@@ -223,6 +225,7 @@ func TestExecExplained(t *testing.T) {
 // boundary predict agrees with the kernel, and in the window only the
 // rewritten arguments pass, a run and --check name the size (issue 19: 11).
 func TestArgMaxAsTheKernelCounts(t *testing.T) {
+	skipIfEmulated(t, "qemu-user's own argument copy changes the limits")
 	script := filepath.Join(t.TempDir(), "script")
 	if err := os.WriteFile(script, []byte("#!"+probePath+"\n"), 0o755); err != nil {
 		t.Fatal(err)

@@ -243,6 +243,7 @@ func notRoot(spec string, uid int) string {
 // signal, account files of every shape or none); what cannot be done stops
 // both alike.
 func TestCredentialsExactly(t *testing.T) {
+	skipIfEmulated(t, "qemu-user keeps its own credential and signal state")
 	requireRoot(t)
 	tool := func(name string) string { p, _ := exec.LookPath(name); return p }
 	for _, name := range []string{"deathsig", "userns"} {
@@ -346,6 +347,7 @@ func openTempDir(t *testing.T) string {
 // does: keys are links into ..data, a link to a timestamped directory that
 // an update swaps atomically; a start reads one version, never a mix.
 func TestKubernetesSecretVolume(t *testing.T) {
+	skipIfEmulated(t, "hundreds of emulated starts")
 	skipIfEmulated(t, reversedEnv)
 	volume := func(keys map[string]string, versions ...string) string {
 		dir := t.TempDir()
