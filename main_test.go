@@ -269,15 +269,6 @@ func parseProbe(t *testing.T, out string) probeReport {
 	return p
 }
 
-func (p probeReport) get(name string) (string, bool) {
-	for _, kv := range p.env {
-		if v, ok := strings.CutPrefix(kv, name+"="); ok {
-			return v, true
-		}
-	}
-	return "", false
-}
-
 // requireStatic skips tests that need the binary as shim ships: static,
 // without the race detector's runtime.
 func requireStatic(t *testing.T) {
