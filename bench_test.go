@@ -17,12 +17,12 @@ const benchSecret = "W6GEAeTZajnqFRtfRXU4Kgq4x21sOhPy\n"
 
 // benchResolve resolves n SECRET_i_FILE variables into dir in a container's
 // usual environment, a new source per run as per start; time per secret.
-func benchResolve(b *testing.B, dir string, n int, newSource func() source) {
+func benchResolve(b *testing.B, dir string, n int, newSource func() fileSource) {
 	environ := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=3f4e5d6c7b8a", "HOME=/root"}
 	for i := 1; i <= n; i++ {
 		environ = append(environ, fmt.Sprintf("SECRET_%05d_FILE=%s/secret_%05d", i, dir, i))
 	}
-	req := request{environ: environ, args: []string{"/bin/true"}, Rules: defaultSettings().Rules, maxEntry: 131072}
+	req := request{environ: environ, args: []string{"/bin/true"}, Rules: defaultSettings().Rules, entryLimit: 131072}
 	b.Run(fmt.Sprintf("secrets=%d", n), func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
@@ -49,7 +49,7 @@ func BenchmarkResolve(b *testing.B) {
 		for i := 1; i <= n; i++ {
 			files[fmt.Sprintf("/run/secrets/secret_%05d", i)] = []byte(benchSecret)
 		}
-		benchResolve(b, "/run/secrets", n, func() source { return files })
+		benchResolve(b, "/run/secrets", n, func() fileSource { return files })
 	}
 }
 
@@ -63,6 +63,6 @@ func BenchmarkResolveFiles(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		benchResolve(b, dir, n, func() source { return &osFiles{} })
+		benchResolve(b, dir, n, func() fileSource { return &osFiles{} })
 	}
 }

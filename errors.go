@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-// Exit statuses, as env(1), timeout(1) and docker run use them.
+// Exit statuses, as timeout(1) and docker run use them.
 const (
 	exitShim      = 125 // shim failed; the command never ran
 	exitCannotRun = 126 // the command was found but could not be run

@@ -20,7 +20,7 @@ import (
 
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-type command struct {
+type execPlan struct {
 	path      string // what execve is given
 	shown     string // as written when it came from ${NAME}, which may hold a secret
 	args, env []string
@@ -28,8 +28,8 @@ type command struct {
 
 // newCommand finds the command as execvp does, in the PATH of the command's
 // own environment, and checks what execve would refuse with a bare E2BIG.
-func newCommand(written string, args, env []string) (command, error) {
-	c := command{shown: written, args: args, env: env}
+func newCommand(written string, args, env []string) (execPlan, error) {
+	c := execPlan{shown: written, args: args, env: env}
 	path, err := lookPath(args[0], pathOf(env))
 	if err != nil {
 		return c, &problem{err: fmt.Errorf("exec %s: %w", quote(c.shown), err), code: exitNotFound}
@@ -113,14 +113,14 @@ func checkSize(path string, given int, args, env []string) error {
 }
 
 // exec replaces shim with the command; it returns only on failure.
-func (c command) exec() error {
+func (c execPlan) exec() error {
 	err := unix.Exec(c.path, c.args, c.env)
 	return c.explain(err, predict(c.path, c.args, c.env))
 }
 
 // check is --check's verdict: the failure a run would report, or what
 // cannot be foreseen without running the command.
-func (c command) check() (unknown string, err error) {
+func (c execPlan) check() (unknown string, err error) {
 	v := predict(c.path, c.args, c.env)
 	if v.unknown == "" && (v.errno != 0 || v.size != nil) {
 		return "", c.explain(v.errno, v)
@@ -130,7 +130,7 @@ func (c command) check() (unknown string, err error) {
 
 // explain maps a failed execve to its status, with predict's reading of
 // the cause where it agrees with the kernel's answer.
-func (c command) explain(err error, v verdict) error {
+func (c execPlan) explain(err error, v verdict) error {
 	if v.size != nil && (errors.Is(err, unix.E2BIG) || err == v.errno) {
 		return v.size
 	}

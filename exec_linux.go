@@ -2,7 +2,7 @@ package main
 
 // What only Linux has: the kernel's limits on argv and envp, noexec mounts
 // and binfmt_misc, a signal mask for every thread, and the switch of the
-// one thread that execs to the command's credentials.
+// one thread that execs to the command's ids.
 
 import (
 	"fmt"
@@ -17,6 +17,12 @@ import (
 )
 
 const userSwitch = true
+
+// ids are what the thread that execs switches to.
+type ids struct {
+	uid, gid uint32
+	groups   []uint32
+}
 
 // maxEntry is MAX_ARG_STRLEN, the limit on one string with its NUL.
 func maxEntry() int { return 32 * unix.Getpagesize() }
@@ -75,15 +81,16 @@ func onlyThisThreadTakes(sigs []syscall.Signal) {
 	}
 }
 
-// become gives this thread, which execs, the credentials c: groups, gid,
+// become gives this thread, which execs, the ids uid, gid and groups,
 // uid, and no capability in any set unless c is root. One thread, as
 // setpriv does: the kernel charges every thread that switches to the
 // target's RLIMIT_NPROC, and the others end at execve. The parent-death
 // signal, which the kernel clears on a switch, is kept.
-func become(c credentials) error {
+func become(uid, gid uint32, groups []uint32) error {
+	c := ids{uid, gid, groups}
 	var deathSignal int
 	unix.Prctl(unix.PR_GET_PDEATHSIG, uintptr(unsafe.Pointer(&deathSignal)), 0, 0, 0)
-	if needSwitch(c) {
+	if needSwitch(uid, gid, groups) {
 		gids := make([]int, len(c.groups))
 		for i, g := range c.groups {
 			gids[i] = int(g)
@@ -117,11 +124,12 @@ func become(c credentials) error {
 
 // needSwitch reports whether this thread's ids or groups differ from c's;
 // the primary gid counts as a member, as the kernel's permission checks do.
-func needSwitch(c credentials) bool {
+func needSwitch(uid, gid uint32, groups []uint32) bool {
+	c := ids{uid, gid, groups}
 	r, e, s := unix.Getresuid()
 	rg, eg, sg := unix.Getresgid()
-	groups, _ := unix.Getgroups()
-	have := append(groups, eg)
+	current, _ := unix.Getgroups()
+	have := append(current, eg)
 	want := []int{int(c.gid)}
 	for _, g := range c.groups {
 		want = append(want, int(g))
@@ -133,7 +141,7 @@ func needSwitch(c credentials) bool {
 }
 
 // switchError explains the kernel's refusal of a switch.
-func switchError(call string, errno unix.Errno, c credentials) error {
+func switchError(call string, errno unix.Errno, c ids) error {
 	err := fmt.Errorf("%s: %w", call, errno)
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var caps [2]unix.CapUserData

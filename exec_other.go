@@ -31,6 +31,8 @@ func onlyThisThreadTakes([]syscall.Signal) {}
 // defaultAction leaves Go's handler, which ends shim on these signals.
 func defaultAction(syscall.Signal) {}
 
-func become(credentials) error { return errors.New("switching users is supported on Linux only") }
+func become(uint32, uint32, []uint32) error {
+	return errors.New("switching users is supported on Linux only")
+}
 
-func needSwitch(credentials) bool { return true }
+func needSwitch(uint32, uint32, []uint32) bool { return true }

@@ -62,7 +62,7 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 	if interp == nil {
 		t.Skip("needs a dynamic /bin/true")
 	}
-	write := func(name string, data []byte, mode os.FileMode) string {
+	writeLines := func(name string, data []byte, mode os.FileMode) string {
 		if err := os.WriteFile(name, data, mode); err != nil {
 			t.Fatal(err)
 		}
@@ -70,20 +70,20 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 	}
 	// Helpers the cases name: a program, a directory, files that are no
 	// program, short or not executable, and chains of scripts.
-	write("chain0", dynamic, 0o755)
-	write("noexec", dynamic, 0o644)
-	write("short", []byte("#!/bin/sh\n"), 0o755)
-	write("text", []byte(strings.Repeat("just some text\n", 8)), 0o755)
+	writeLines("chain0", dynamic, 0o755)
+	writeLines("noexec", dynamic, 0o644)
+	writeLines("short", []byte("#!/bin/sh\n"), 0o755)
+	writeLines("text", []byte(strings.Repeat("just some text\n", 8)), 0o755)
 	os.Mkdir("dir", 0o755)
 	for i := range 7 {
-		write(fmt.Sprintf("chain%d", i+1), fmt.Appendf(nil, "#!chain%d\n", i), 0o755)
+		writeLines(fmt.Sprintf("chain%d", i+1), fmt.Appendf(nil, "#!chain%d\n", i), 0o755)
 	}
 	pick := func(list ...string) string { return list[rng.IntN(len(list))] }
 	names := []string{"/bin/sh", "chain0", "./chain0", "/bin/sh\u00a0", "missing", "dir", "noexec", "text", "short",
 		"chain1", "chain3", "chain4", "chain5", "chain6", "chain7", strings.Repeat("/", 250) + "chain0"}
 	var paths []string
 	add := func(data []byte, mode os.FileMode) {
-		paths = append(paths, write("c"+strconv.Itoa(len(paths)), data, mode))
+		paths = append(paths, writeLines("c"+strconv.Itoa(len(paths)), data, mode))
 	}
 	modes := []os.FileMode{0o755, 0o755, 0o755, 0o755, 0o755, 0o644, 0o700, 0o711}
 	mutate := func(b []byte, n int) []byte {

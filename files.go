@@ -2,8 +2,8 @@ package main
 
 // Reading a file exactly: its type known before it is opened where only
 // regular files count, at most one byte past a limit, a Kubernetes secret
-// volume read as one version, and failures described for the hints. Which
-// files count and what a failure means are the resolver's rules.
+// volume read as one generation, and failures described for the hints. Which
+// files count and what a failure means is decided by the caller.
 
 import (
 	"io/fs"
@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// osFiles is the file source of a real run.
+// osFiles reads the files of a real run.
 type osFiles struct {
 	buf      []byte            // reused: read's result is valid until the next call
 	versions map[[2]uint64]int // a directory's device and inode → its ..data, opened once
@@ -62,10 +62,10 @@ func (o *osFiles) read(path string, limit int, regularOnly bool) ([]byte, error)
 }
 
 // where says what to open: path itself, or, for a key of a Kubernetes
-// secret volume (dir/key a link to ..data/key), the key in the version
+// secret volume (dir/key a link to ..data/key), the key in the generation
 // that dir/..data named when this directory was first read. The kubelet
-// swaps ..data at any moment; reading every key through one resolution of
-// it gives all keys of one version, never a mix.
+// swaps ..data at any moment; reading every key through one lookup of
+// it gives all keys of one generation, never a mix.
 func (o *osFiles) where(path string) (int, string) {
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {

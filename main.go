@@ -86,7 +86,7 @@ const usageLine = "Usage: shim [--check] [--] command [args...]"
 
 // settings are the SHIM_* variables, read by envconfig; Rules (resolve.go)
 // holds the resolver's.
-type settings struct {
+type shimSettings struct {
 	Rules
 	User    string
 	Verbose bool `default:"false"`
@@ -114,7 +114,7 @@ func main() {
 	if !check {
 		exitOn(userErr)
 	}
-	req := request{Rules: s.Rules, environ: environ, args: written, maxEntry: maxEntry(), report: check || s.Verbose, allProblems: check}
+	req := request{Rules: s.Rules, environ: environ, args: written, entryLimit: maxEntry(), report: check || s.Verbose, allProblems: check}
 	if user != nil {
 		req.home, req.runAs = user.home, user.String()
 	}
@@ -125,7 +125,7 @@ func main() {
 	exitOn(verbose(s.Verbose, res.report...))
 	exitOn(err)
 	if user != nil {
-		exitOn(userError(s.User, become(*user)))
+		exitOn(userError(s.User, become(user.uid, user.gid, user.groups)))
 	}
 	cmd, err := newCommand(written[0], res.args, res.env)
 	exitOn(err)
@@ -136,7 +136,7 @@ func main() {
 
 // options reads shim's own options, which come only before the command, as
 // with gosu and env(1): "shim app --help" asks app.
-func options(args []string) (check bool, command []string) {
+func options(args []string) (check bool, execPlan []string) {
 	for ; len(args) > 0; args = args[1:] {
 		switch a := args[0]; {
 		case a == "-h" || a == "--help":
@@ -161,7 +161,7 @@ func options(args []string) (check bool, command []string) {
 
 // loadSettings reads the SHIM_* variables; without any, the defaults are
 // known and envconfig's reflection is skipped.
-func loadSettings(environ []string) (settings, error) {
+func loadSettings(environ []string) (shimSettings, error) {
 	s := defaultSettings()
 	if !strings.Contains("\x00"+strings.Join(environ, "\x00"), "\x00SHIM_") {
 		return s, nil
@@ -192,8 +192,8 @@ func loadSettings(environ []string) (settings, error) {
 
 // defaultSettings are envconfig's result with no SHIM_* set; a test holds
 // the two equal.
-func defaultSettings() settings {
-	var s settings
+func defaultSettings() shimSettings {
+	var s shimSettings
 	s.Suffix, s.Trim, s.Database.URL, s.Redis.URL, s.Expand.Args = "_FILE", true, true, true, true
 	return s
 }
@@ -235,18 +235,18 @@ func dryRun(res resolution, err error, written, spec string, user *credentials) 
 	if res.args != nil {
 		var cmdErr error
 		if user != nil {
-			cmdErr = userError(spec, become(*user))
+			cmdErr = userError(spec, become(user.uid, user.gid, user.groups))
 		}
 		if cmdErr == nil {
 			cmdErr = checkCommand(written, res, &lines)
 		}
 		err = errors.Join(err, cmdErr)
 	}
-	if werr := write(1, "", lines); werr != nil {
+	if werr := writeLines(1, "", lines); werr != nil {
 		err = errors.Join(err, werr)
 	}
 	if err != nil {
-		write(2, "", errorLines(err))
+		writeLines(2, "", errorLines(err))
 		return exitCode(err)
 	}
 	return 0
@@ -273,12 +273,12 @@ func verbose(on bool, lines ...string) error {
 	if !on {
 		return nil
 	}
-	return write(2, "shim: ", lines)
+	return writeLines(2, "shim: ", lines)
 }
 
 // write writes whole lines to fd with plain write(2): a broken pipe is then
 // an error, 125, not death by SIGPIPE, which os.Stdout would give.
-func write(fd int, prefix string, lines []string) error {
+func writeLines(fd int, prefix string, lines []string) error {
 	var b strings.Builder
 	for _, line := range lines {
 		b.WriteString(prefix + escapeControls(line) + "\n")
@@ -296,21 +296,21 @@ func write(fd int, prefix string, lines []string) error {
 // exitOn prints err and exits with its status, printed or not.
 func exitOn(err error) {
 	if err != nil {
-		write(2, "", errorLines(err))
+		writeLines(2, "", errorLines(err))
 		os.Exit(exitCode(err))
 	}
 }
 
 // exitAfterWriting is --help and --version: 0 only when written whole.
 func exitAfterWriting(text string) {
-	exitOn(write(1, "", strings.Split(strings.TrimSuffix(text, "\n"), "\n")))
+	exitOn(writeLines(1, "", strings.Split(strings.TrimSuffix(text, "\n"), "\n")))
 	os.Exit(0)
 }
 
 // usageError is a bad command line: the problem, the usage line and a
 // pointer to the rest, which would flood a container's log.
 func usageError(msg string) {
-	write(2, "", []string{"shim: " + msg, usageLine, "run 'shim --help' for more"})
+	writeLines(2, "", []string{"shim: " + msg, usageLine, "run 'shim --help' for more"})
 	os.Exit(exitShim)
 }
 
@@ -357,7 +357,7 @@ func watchAsPID1() (handOver func()) {
 }
 
 func die(sig os.Signal) {
-	write(2, "", []string{"shim: stopped by " + unix.SignalName(sig.(syscall.Signal))})
+	writeLines(2, "", []string{"shim: stopped by " + unix.SignalName(sig.(syscall.Signal))})
 	os.Exit(128 + int(sig.(syscall.Signal)))
 }
 

@@ -39,7 +39,7 @@ type Rules struct {
 // source reaches files. read returns at most limit+1 bytes and, with
 // regularOnly, refuses anything but a regular file; list returns a
 // directory's names, sorted, and its identity.
-type source interface {
+type fileSource interface {
 	read(path string, limit int, regularOnly bool) ([]byte, error)
 	list(dir string) ([]string, [2]uint64, error)
 }
@@ -71,7 +71,7 @@ type request struct {
 	Rules
 	environ, args []string
 	home, runAs   string // SHIM_USER's HOME and how the report names it; "" without one
-	maxEntry      int    // the kernel's limit on one NAME=value string, NUL included
+	entryLimit    int    // the kernel's limit on one NAME=value string, NUL included
 	report        bool   // write the report (--check, SHIM_VERBOSE)
 	allProblems   bool   // go on after a problem to report them all (--check)
 }
@@ -85,7 +85,7 @@ type resolution struct {
 
 type resolver struct {
 	request
-	src      source
+	src      fileSource
 	env      *env
 	skipped  map[string]string // names left unset or unread, and why: for SHIM_REQUIRE's hints
 	notes    []string
@@ -94,7 +94,7 @@ type resolver struct {
 
 // resolve applies every rule in order. The error joins every problem with
 // allProblems, else it is the first.
-func resolve(req request, src source) (resolution, error) {
+func resolve(req request, src fileSource) (resolution, error) {
 	r := &resolver{request: req, src: src, env: newEnv(req.environ), skipped: map[string]string{}}
 	steps := []func(){r.expandFiles, r.importDirs, func() { r.assemble(databaseURL, req.Database.URL) },
 		func() { r.assemble(redisURL, req.Redis.URL) }, r.setUser, r.require}
@@ -134,7 +134,7 @@ func (r *resolver) stopped() bool { return len(r.problems) > 0 && !r.allProblems
 // of the variables cannot change the result.
 func (r *resolver) expandFiles() {
 	type planned struct {
-		variable
+		inputVar
 		target  string
 		shadows bool // an empty NAME is set: the file's value takes its place
 	}
@@ -171,7 +171,7 @@ func (r *resolver) expandFiles() {
 			}
 			continue
 		}
-		r.env.rename(f.variable, f.target, value, f.shadows)
+		r.env.rename(f.inputVar, f.target, value, f.shadows)
 		if r.report {
 			r.note("set %s from %s (%d bytes)", quote(f.target), quote(f.value), len(value))
 		}
@@ -212,7 +212,7 @@ func matchName(pattern, name string) bool {
 // judged on every byte, before trailing newlines are trimmed. The bytes are
 // valid until the next read; origin names the variable in messages.
 func (r *resolver) readSecret(origin, name, p string, fromDir bool) ([]byte, error) {
-	limit := max(r.maxEntry-len(name)-2, 0) // "=" and the NUL
+	limit := max(r.entryLimit-len(name)-2, 0) // "=" and the NUL
 	data, err := r.src.read(p, limit, fromDir)
 	var problem error
 	switch {
@@ -267,7 +267,7 @@ func (r *resolver) notSecretHint(origin string, fromDir bool) string {
 }
 
 // importDirs turns each file of SHIM_SECRETS_DIR into a variable. Dot names
-// are left out (Kubernetes' ..data and the version behind it); every other
+// are left out (Kubernetes' ..data and the generation behind it); every other
 // entry must be a readable regular file, or the start stops. A variable
 // already set wins, as the more specific instruction.
 func (r *resolver) importDirs() {
@@ -558,10 +558,10 @@ type env struct {
 	entries []string       // "NAME=value", or "" where an entry was removed
 	secrets []bool         // per entry: the value came from a file or holds a secret
 	index   map[string]int // name → its entry; a renamed NAME_FILE's key stays, see lookup
-	in      []variable     // the environment as it came in: what *_FILE expansion judges
+	in      []inputVar     // the environment as it came in: what *_FILE expansion judges
 }
 
-type variable struct {
+type inputVar struct {
 	name, value string
 	entry       int
 }
@@ -575,7 +575,7 @@ func newEnv(environ []string) *env {
 		}
 		if ok {
 			e.index[name] = len(e.entries)
-			e.in = append(e.in, variable{name, value, len(e.entries)})
+			e.in = append(e.in, inputVar{name, value, len(e.entries)})
 		}
 		e.entries, e.secrets = append(e.entries, kv), append(e.secrets, false) // without "=": not ours to judge
 	}
@@ -624,7 +624,7 @@ func (e *env) set(name, value string, secret bool) {
 
 // rename puts name=value, read from a file, in v's place; shadows drops an
 // earlier empty name.
-func (e *env) rename(v variable, name string, value []byte, shadows bool) {
+func (e *env) rename(v inputVar, name string, value []byte, shadows bool) {
 	if shadows {
 		e.entries[e.index[name]] = ""
 	}

@@ -71,15 +71,15 @@ func (f fakeFiles) list(dir string) ([]string, [2]uint64, error) {
 }
 
 // defaults are the settings with nothing set, as envconfig gives them.
-func defaults() settings { return defaultSettings() }
+func defaults() shimSettings { return defaultSettings() }
 
 type resolveCase struct {
 	name       string
 	env, args  []string
 	files      fakeFiles
-	set        func(*settings)
+	set        func(*shimSettings)
 	req        func(*request) // request fields not from settings (SHIM_USER's)
-	maxEntry   int
+	entryLimit int
 	want       []string // the command's environment, when no error is wanted
 	wantArgs   []string // nil: the arguments unchanged
 	wantErr    string   // every line as printed, without "shim: "
@@ -112,7 +112,7 @@ func runResolveCases(t *testing.T, cases []resolveCase) {
 				tc.set(&s)
 			}
 			tc.args = or(tc.args, []string{"cmd"})
-			r := request{environ: tc.env, args: tc.args, Rules: s.Rules, maxEntry: cmp.Or(tc.maxEntry, 131072), report: true, allProblems: tc.all}
+			r := request{environ: tc.env, args: tc.args, Rules: s.Rules, entryLimit: cmp.Or(tc.entryLimit, 131072), report: true, allProblems: tc.all}
 			if tc.req != nil {
 				tc.req(&r)
 			}
@@ -142,8 +142,8 @@ func notMountedHint(dir string) string {
 	return "hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + quote(dir) + " in it)"
 }
 
-func skipHint(variable string) string {
-	return "hint: if " + variable + " holds a path for the program to open itself, add it to SHIM_SKIP"
+func skipHint(inputVar string) string {
+	return "hint: if " + inputVar + " holds a path for the program to open itself, add it to SHIM_SKIP"
 }
 
 const notSecret = "hint: a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR"
@@ -159,8 +159,8 @@ func TestExpandFiles(t *testing.T) {
 	tooLarge := func(name, p string) string {
 		return name + "_FILE: " + p + ": too large for one environment variable (the file may be at most 28 bytes)\n" + skipHint(name+"_FILE")
 	}
-	skip := func(p ...string) func(*settings) { return func(s *settings) { s.Skip = p } }
-	only := func(p ...string) func(*settings) { return func(s *settings) { s.Only = p } }
+	skip := func(p ...string) func(*shimSettings) { return func(s *shimSettings) { s.Skip = p } }
+	only := func(p ...string) func(*shimSettings) { return func(s *shimSettings) { s.Only = p } }
 	alone := []string{"PW=v", "PW_FILE=", "SSL_CERT_FILE=/etc/ssl/ca.pem", "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token", "LOG_FILE=/var/log/app.log",
 		"GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/gf", "MINIO_ROOT_USER_FILE=access_key", "_FILE=/x"}
 	runResolveCases(t, []resolveCase{
@@ -171,7 +171,7 @@ func TestExpandFiles(t *testing.T) {
 			files: fakeFiles{"/run/secrets/pw": pw, "/b": " b\t\r\n", "./c": "c\n\n\r\n", "/k": "-----BEGIN-----\nxyz\n-----END-----\n", "/e": "", "/u": "\xff\xfe" + sentinel},
 			want:  []string{"A=1", "PW=" + pw, "B= b\t", "C=c", "KEY=-----BEGIN-----\nxyz\n-----END-----", "E=", "U=\xff\xfe" + sentinel}},
 		{name: "SHIM_TRIM=false keeps the bytes exactly", env: []string{"A_FILE=/a"}, files: fakeFiles{"/a": "a\r\n\n"},
-			set: func(s *settings) { s.Trim = false }, want: []string{"A=a\r\n\n"}},
+			set: func(s *shimSettings) { s.Trim = false }, want: []string{"A=a\r\n\n"}},
 		{name: "both set is an error", env: []string{"PW=x", "PW_FILE=/pw"}, files: fakeFiles{"/pw": pw},
 			wantErr: "both PW and PW_FILE are set (but are exclusive)"},
 		{name: "an empty NAME counts as unset: the file wins, in NAME_FILE's place", env: []string{"PW=", "A=1", "PW_FILE=/pw"},
@@ -179,7 +179,10 @@ func TestExpandFiles(t *testing.T) {
 		{name: "left alone: empty, built-in path variables, Grafana's __FILE, no slash, bare _FILE", env: alone, want: alone},
 		{name: "SHIM_SKIP matches the full name with globs and wins over SHIM_ONLY",
 			env: []string{"APP_CERT_FILE=/c", "APP_FILE_FILE=/f", "DB_FILE=/d", "A_FILE=/a"}, files: fakeFiles{"/d": "d"},
-			set:  func(s *settings) { s.Skip = []string{"APP_*_FILE", "NOPE", "A_*"}; s.Only = []string{"A_FILE", "D*"} },
+			set: func(s *shimSettings) {
+				s.Skip = []string{"APP_*_FILE", "NOPE", "A_*"}
+				s.Only = []string{"A_FILE", "D*"}
+			},
 			want: []string{"APP_CERT_FILE=/c", "APP_FILE_FILE=/f", "DB=d", "A_FILE=/a"}},
 		// Issue 23 defect 10: the globs match the whole name, / included.
 		{name: "SHIM_SKIP=* skips a name with a /", env: []string{"A/B_FILE=/a", "X/Y/Z_FILE=/a"}, files: fakeFiles{"/a": pw}, set: skip("*"),
@@ -191,7 +194,7 @@ func TestExpandFiles(t *testing.T) {
 			set: only("A*", "*/Z_FILE"), want: []string{"A/B=a", "X/Y/Z=a", "B_FILE=/a"},
 			wantReport: []string{"skip B_FILE: not matched by SHIM_ONLY", "set A/B from /a (1 bytes)", "set X/Y/Z from /a (1 bytes)"}},
 		{name: "SHIM_SUFFIX changes the suffix", env: []string{"A_SECRET=/a", "B_FILE=/b"}, files: fakeFiles{"/a": "a"},
-			set: func(s *settings) { s.Suffix = "_SECRET" }, want: []string{"A=a", "B_FILE=/b"}},
+			set: func(s *shimSettings) { s.Suffix = "_SECRET" }, want: []string{"A=a", "B_FILE=/b"}},
 		{name: "the first of duplicate names wins, as for getenv", env: []string{"A=1", "A_FILE=/a", "A=2", "B=x", "A_FILE=/other"},
 			set: skip("A_FILE"), want: []string{"A=1", "A_FILE=/a", "B=x"}},
 		// No value read from a file is ever used as a path.
@@ -205,7 +208,7 @@ func TestExpandFiles(t *testing.T) {
 			env: []string{"SHIM_USER_FILE=/run/secrets/user", "SHIM_VERBOSE=", "SHIM_VERBOSE_FILE=/v", "SHIM_NO_SUCH_FILE=/v"}, files: fakeFiles{"/run/secrets/user": "nobody"},
 			wantErr: "SHIM_USER_FILE: shim reads its settings from the environment only\nhint: set SHIM_USER itself\n" +
 				"SHIM_VERBOSE_FILE: shim reads its settings from the environment only\nhint: set SHIM_VERBOSE itself\nSHIM_NO_SUCH_FILE: shim reads its settings from the environment only\nhint: set SHIM_NO_SUCH itself"},
-		{name: "with SHIM_SUFFIX", env: []string{"SHIM_USER_SECRET=/u"}, set: func(s *settings) { s.Suffix = "_SECRET" },
+		{name: "with SHIM_SUFFIX", env: []string{"SHIM_USER_SECRET=/u"}, set: func(s *shimSettings) { s.Suffix = "_SECRET" },
 			wantErr: "SHIM_USER_SECRET: shim reads its settings from the environment only\nhint: set SHIM_USER itself"},
 		{name: "SHIM_USER and SHIM_USER_FILE both set", env: []string{"SHIM_USER=app", "SHIM_USER_FILE=/u"},
 			wantErr: "both SHIM_USER and SHIM_USER_FILE are set (but are exclusive)"},
@@ -219,16 +222,16 @@ func TestExpandFiles(t *testing.T) {
 				"\nKEY_FILE: /k: contains a NUL byte (at offset 8), which an environment variable cannot hold\n" + skipHint("KEY_FILE") +
 				"\nB_FILE: open \"/x\\nshim: hint: fine\": no such file or directory\n" + notMountedHint("/") + "\n" + skipHint("B_FILE")},
 		{name: "exactly at the entry limit, and a trailing newline judged with the file", env: []string{"AB_FILE=/a", "CD_FILE=/c"},
-			files: fakeFiles{"/a": strings.Repeat("x", 28), "/c": strings.Repeat("x", 27) + "\n"}, maxEntry: 32,
+			files: fakeFiles{"/a": strings.Repeat("x", 28), "/c": strings.Repeat("x", 27) + "\n"}, entryLimit: 32,
 			want: []string{"AB=" + strings.Repeat("x", 28), "CD=" + strings.Repeat("x", 27)}},
-		{name: "over the limit by a byte, a cut in a run of newlines, a NUL past the limit", maxEntry: 32, all: true, env: []string{"AB_FILE=/a", "CD_FILE=/c", "EF_FILE=/e"},
+		{name: "over the limit by a byte, a cut in a run of newlines, a NUL past the limit", entryLimit: 32, all: true, env: []string{"AB_FILE=/a", "CD_FILE=/c", "EF_FILE=/e"},
 			files:   fakeFiles{"/a": strings.Repeat("x", 29), "/c": "x" + strings.Repeat("\n", 100) + "TAIL", "/e": strings.Repeat("x", 28) + "\x00"},
 			wantErr: tooLarge("AB", "/a") + "\n" + tooLarge("CD", "/c") + "\n" + tooLarge("EF", "/e")},
 	})
 }
 
 func TestSecretsDir(t *testing.T) {
-	dirs := func(d ...string) func(*settings) { return func(s *settings) { s.Secrets.Dir = d } }
+	dirs := func(d ...string) func(*shimSettings) { return func(s *shimSettings) { s.Secrets.Dir = d } }
 	s := dirs("/s")
 	runResolveCases(t, []resolveCase{
 		{name: "each file becomes a variable named after it; dot names are left out, even broken ones", env: []string{"A=1"},
@@ -286,7 +289,7 @@ func TestSecretsDirIdentity(t *testing.T) {
 		{nil, []string{"TOKEN_FILE=a/lnk/../sec/token"}, []string{"TOKEN=kernel"}, []string{"set TOKEN from a/lnk/../sec/token (6 bytes)"}, ""},
 		{[]string{"a/sec", "a/lnk/../sec"}, nil, []string{"TOKEN=lexical"}, []string{"set TOKEN from a/sec/token (7 bytes, SHIM_SECRETS_DIR)"}, "SHIM_SECRETS_DIR: a/sec/token and a/lnk/../sec/token both map to TOKEN"},
 	} {
-		r := request{environ: c.env, args: []string{"cmd"}, Rules: defaults().Rules, maxEntry: 4096, report: true, allProblems: true}
+		r := request{environ: c.env, args: []string{"cmd"}, Rules: defaults().Rules, entryLimit: 4096, report: true, allProblems: true}
 		r.Secrets.Dir = c.dirs
 		got, err := resolve(r, &osFiles{})
 		if messages(err) != c.err || !slices.Equal(got.env, c.want) || !slices.Equal(got.report, c.report) {
@@ -296,7 +299,7 @@ func TestSecretsDirIdentity(t *testing.T) {
 }
 
 func TestRequire(t *testing.T) {
-	req := func(names ...string) func(*settings) { return func(s *settings) { s.Require = names } }
+	req := func(names ...string) func(*shimSettings) { return func(s *shimSettings) { s.Require = names } }
 	asApp := func(r *request) { r.home, r.runAs = "/home/app", "app" }
 	long, keys := strings.Repeat("A", 45000), make([]string, 10000)
 	for i := range keys {
@@ -332,9 +335,9 @@ func TestRequire(t *testing.T) {
 		{name: "DATABASE_URL with no host", env: []string{"POSTGRES_PASSWORD=x"}, set: req("DATABASE_URL"),
 			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but not set\nhint: DATABASE_URL was not read: not assembled: none of DATABASE_HOST, POSTGRES_HOST, PGHOST is set"},
 		{name: "an empty DATABASE_URL with SHIM_DATABASE_URL=false, host set", env: []string{"DATABASE_URL=", "PGHOST=db"},
-			set:     func(s *settings) { s.Require = []string{"DATABASE_URL"}; s.Database.URL = false },
+			set:     func(s *shimSettings) { s.Require = []string{"DATABASE_URL"}; s.Database.URL = false },
 			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but empty\nhint: DATABASE_URL was not read: not assembled: SHIM_DATABASE_URL=false"},
-		{name: "REDIS_URL, both ways", set: func(s *settings) { s.Require = []string{"REDIS_URL"}; s.Redis.URL = false },
+		{name: "REDIS_URL, both ways", set: func(s *shimSettings) { s.Require = []string{"REDIS_URL"}; s.Redis.URL = false },
 			wantErr: "REDIS_URL is required (SHIM_REQUIRE) but not set\nhint: REDIS_URL was not read: not assembled: SHIM_REDIS_URL=false"},
 		{name: "REDIS_URL with an empty host", env: []string{"REDIS_HOST=", "REDIS_PASSWORD=x"}, set: req("REDIS_URL"),
 			wantErr: "REDIS_URL is required (SHIM_REQUIRE) but not set\nhint: REDIS_URL was not read: not assembled: REDIS_HOST is not set"},
@@ -358,7 +361,7 @@ func TestExpandArgs(t *testing.T) {
 		{name: "defaults, literals and what is left alone", env: env,
 			args: []string{"cmd", "${EMPTY:-d}", "${UNSET:-}", "${UNSET:-a b}", "$${PORT}", "$PORT", "$", "a$b", "${PORT}${PORT}", "$$", "}"},
 			want: env, wantArgs: []string{"cmd", "d", "", "a b", "${PORT}", "$PORT", "$", "a$b", "63796379", "$$", "}"}},
-		{name: "SHIM_EXPAND_ARGS=false", env: env, args: []string{"cmd", "${UNSET}", "${"}, set: func(s *settings) { s.Expand.Args = false },
+		{name: "SHIM_EXPAND_ARGS=false", env: env, args: []string{"cmd", "${UNSET}", "${"}, set: func(s *shimSettings) { s.Expand.Args = false },
 			want: env},
 		{name: "empty in the command, unset in an argument", env: env[1:], args: []string{"${EMPTY}", "--requirepass", "${REDIS_PASSWORD}"}, all: true,
 			wantErr: "the command \"${EMPTY}\": EMPTY is empty\nhint: set EMPTY (or EMPTY_FILE), write ${EMPTY:-} to allow an empty value, or $${ for a literal ${\n" +
@@ -367,10 +370,10 @@ func TestExpandArgs(t *testing.T) {
 			args: []string{"cmd", "${PORT", "${}", "${1X}", "${PORT:=1}", "${#PORT}", "${A:-${B}}", "${X\nshim: ok}", "${A\u202eB}"}, all: true,
 			wantErr: strings.Join([]string{bad(1, "${PORT", "${ without a closing }"), bad(2, "${}", "${} names no variable"), notForm(3, "${1X}"), notForm(4, "${PORT:=1}"), notForm(5, "${#PORT}"), bad(6, "${A:-${B}}", "${ inside a ${...} default is not supported"), bad(7, "${X\nshim: ok}", `"${X\nshim: ok}" is not ${NAME} or ${NAME:-default}`), bad(8, "${A\u202eB}", `"${A\u202eB}" is not ${NAME} or ${NAME:-default}`)}, "\n")},
 		// The hint speaks the configured suffix and suggests only a _FILE shim would read.
-		{name: "the unset-variable hint uses SHIM_SUFFIX", args: []string{"cmd", "${PW}"}, set: func(s *settings) { s.Suffix = "_SECRET" },
+		{name: "the unset-variable hint uses SHIM_SUFFIX", args: []string{"cmd", "${PW}"}, set: func(s *shimSettings) { s.Suffix = "_SECRET" },
 			wantErr: "argument 1 \"${PW}\": PW is not set\nhint: set PW (or PW_SECRET), write ${PW:-} to allow an empty value, or $${ for a literal ${"},
 		{name: "no _FILE for ${_}, one SHIM_SKIP skips, or a built-in path variable", args: []string{"cmd", "${_}", "${PW}", "${SSL_CERT}"},
-			set: func(s *settings) { s.Skip = []string{"PW_*"} }, all: true,
+			set: func(s *shimSettings) { s.Skip = []string{"PW_*"} }, all: true,
 			wantErr: "argument 1 \"${_}\": _ is not set\nhint: set _, write ${_:-} to allow an empty value, or $${ for a literal ${\nargument 2 \"${PW}\": PW is not set\nhint: set PW, write ${PW:-} to allow an empty value, or $${ for a literal ${\nargument 3 \"${SSL_CERT}\": SSL_CERT is not set\nhint: set SSL_CERT, write ${SSL_CERT:-} to allow an empty value, or $${ for a literal ${"},
 	})
 }
@@ -382,7 +385,7 @@ func TestReport(t *testing.T) {
 			args: []string{"app", "--key=${API_KEY}"},
 			files: fakeFiles{"/run/secrets/pg": pw + "\n", "/run/secrets/user": sentinel + "-user", "/run/secrets": dirFile,
 				"/run/secrets/postgres_password": "x", "/run/secrets/api_key": sentinel},
-			set: func(s *settings) { s.Secrets.Dir = []string{"/run/secrets"} },
+			set: func(s *shimSettings) { s.Secrets.Dir = []string{"/run/secrets"} },
 			req: func(r *request) { r.home, r.runAs = "/home/app", "uid 1000 (app), gid 1000, no capabilities" },
 			want: []string{"POSTGRES_PASSWORD=" + pw, "POSTGRES_USER=" + sentinel + "-user", "SSL_CERT_FILE=/etc/ssl/ca.pem", "DATABASE_HOST=db", "POSTGRES_DB=app",
 				"API_KEY=" + sentinel, "PG=" + pw, "USER=" + sentinel + "-user", "DATABASE_URL=postgresql://" + sentinel + "-user:" + pw + "@db:5432/app", "HOME=/home/app"},
@@ -404,17 +407,17 @@ func TestReport(t *testing.T) {
 		q := func(suffix string) string { return `"` + n.shown + suffix + `"` }
 		cases = append(cases, []resolveCase{
 			{name: "set and skip lines for " + q(""), env: []string{n.raw + "_FILE=/p", n.raw + "X_FILE=p", n.raw + "Y_FILE=/p"},
-				files: fakeFiles{"/p": "v"}, set: func(s *settings) { s.Skip = []string{n.raw + "Y*"} },
+				files: fakeFiles{"/p": "v"}, set: func(s *shimSettings) { s.Skip = []string{n.raw + "Y*"} },
 				want:       []string{n.raw + "=v", n.raw + "X_FILE=p", n.raw + "Y_FILE=/p"},
 				wantReport: []string{"skip " + q("X_FILE") + ": value is not a path (no /)", "skip " + q("Y_FILE") + ": matches SHIM_SKIP pattern " + q("Y*"), "set " + q("") + " from /p (1 bytes)"}},
 			{name: "both lines and the origin of a failed read for " + q(""), env: []string{n.raw + "=x", n.raw + "_FILE=/p", n.raw + "Z_FILE=/p"}, all: true,
 				wantErr: "both " + q("") + " and " + q("_FILE") + " are set (but are exclusive)\n" + q("Z_FILE") + ": open /p: no such file or directory\n" + notMountedHint("/") + "\n" + skipHint(q("Z_FILE"))},
 			{name: "did-you-mean lines for " + q(""), env: []string{n.raw + "CD=1", n.raw + "CE_FILE=x"},
-				set:     func(s *settings) { s.Require = []string{n.raw + "CC"} },
+				set:     func(s *shimSettings) { s.Require = []string{n.raw + "CC"} },
 				wantErr: q("CC") + " is required (SHIM_REQUIRE) but not set\nhint: did you mean " + q("CD") + ", which is set?\nhint: " + q("CE_FILE") + " is set; did you mean " + q("CC_FILE") + "?"},
 			{name: "shadowed and set lines for " + q(""), env: []string{variableName(n.raw) + "=1"},
 				files:      fakeFiles{"/s": dirFile, "/s/" + n.raw: pw, "/s/" + n.raw + "2": pw},
-				set:        func(s *settings) { s.Secrets.Dir = []string{"/s"} },
+				set:        func(s *shimSettings) { s.Secrets.Dir = []string{"/s"} },
 				want:       []string{variableName(n.raw) + "=1", variableName(n.raw) + "2=" + pw},
 				wantReport: []string{`shadowed "/s/` + n.shown + `": ` + variableName(n.raw) + " is already set from the environment", "set " + variableName(n.raw) + `2 from "/s/` + n.shown + `2" (11 bytes, SHIM_SECRETS_DIR)`}},
 		}...)
@@ -447,7 +450,7 @@ func FuzzExpandFiles(f *testing.F) {
 		secret := sentinel + string(content)
 		s := defaults()
 		s.Trim = trim
-		got, err := resolve(request{environ: []string{"BEFORE=1", name + "_FILE=/s", "AFTER=2"}, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 256, report: true}, fakeFiles{"/s": secret})
+		got, err := resolve(request{environ: []string{"BEFORE=1", name + "_FILE=/s", "AFTER=2"}, args: []string{"cmd"}, Rules: s.Rules, entryLimit: 256, report: true}, fakeFiles{"/s": secret})
 		assertNoSecret(t, "output", messages(err)+"\n"+strings.Join(got.report, "\n"))
 		want := secret
 		if trim {
@@ -494,7 +497,7 @@ func TestPassthroughProperty(t *testing.T) {
 		env, files := randomEnv(rng)
 		s := defaults()
 		s.Database.URL, s.Redis.URL = false, false
-		got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 131072}, files)
+		got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, entryLimit: 131072}, files)
 		want, wantErr := passthroughModel(env, files)
 		if messages(err) != wantErr || !slices.Equal(got.env, want) {
 			t.Fatalf("seed %d: env %q\n got: %q, %q\nwant: %q, %q", seed, env, got.env, messages(err), want, wantErr)
@@ -595,7 +598,7 @@ func (r recordingFiles) read(p string, limit int, regularOnly bool) ([]byte, err
 // hostileRun makes a random run of what a careless operator or an attacker
 // writes: *_FILE chains, URL parts and secrets directories, bad values,
 // hostile names, files over the limit. Each file's content holds a sentinel.
-func hostileRun(rng *rand.Rand) ([]string, []string, fakeFiles, settings) {
+func hostileRun(rng *rand.Rand) ([]string, []string, fakeFiles, shimSettings) {
 	names := []string{"PW", "X", "X_FILE", "DATABASE_PARAMS", "DATABASE_SCHEME", "DATABASE_PORT", "PGHOST", "PGUSER", "POSTGRES_PASSWORD",
 		"REDIS_SCHEME", "REDIS_PORT", "REDIS_HOST", "REDIS_DB", "DATABASE_HOST", "A\nB", "A\u202eB", "SSL_CERT"}
 	contents := []string{"", "\n", "x", "5432", "redis", "db", "sslmode=require", "a%zz", "/run/x", "a,b", "\x00", "tcp://10.0.0.1:5432", strings.Repeat("y", 300)}
@@ -647,7 +650,7 @@ func TestNoSecretEverShown(t *testing.T) {
 		env, args, files, s := hostileRun(rng)
 		var opened []string
 		for _, all := range []bool{true, false} {
-			got, err := resolve(request{environ: env, args: args, Rules: s.Rules, maxEntry: 256, report: true, allProblems: all}, recordingFiles{files, &opened})
+			got, err := resolve(request{environ: env, args: args, Rules: s.Rules, entryLimit: 256, report: true, allProblems: all}, recordingFiles{files, &opened})
 			out := strings.Join(append(got.report, messages(err)), "\n")
 			if strings.Contains(out, sentinel) || strings.Contains(out, numericSentinel) {
 				t.Fatalf("seed %d: env %q: output shows a secret:\n%s", seed, env, out)
@@ -670,7 +673,7 @@ func TestOrderDoesNotMatter(t *testing.T) {
 		env, _, files, s := hostileRun(rng)
 		env = newEnv(env).list() // with duplicate names the first wins, by design: keep the first
 		outcome := func(env []string) string {
-			got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, maxEntry: 256, allProblems: true}, files)
+			got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, entryLimit: 256, allProblems: true}, files)
 			lines := slices.Concat(got.env, strings.Split(messages(err), "\n"))
 			slices.Sort(lines)
 			return strings.Join(lines, "\n")
@@ -707,7 +710,7 @@ func TestWholeFileOrRefused(t *testing.T) {
 			}
 		}
 		p := writeSecret(t, dir, strconv.Itoa(i), string(b), 0o600)
-		got, err := resolve(request{environ: []string{name + "_FILE=" + p}, args: []string{"cmd"}, Rules: defaults().Rules, maxEntry: maxEntry}, &osFiles{})
+		got, err := resolve(request{environ: []string{name + "_FILE=" + p}, args: []string{"cmd"}, Rules: defaults().Rules, entryLimit: maxEntry}, &osFiles{})
 		fits := len(b) <= limit && !bytes.Contains(b, []byte{0})
 		switch {
 		case err != nil && fits:

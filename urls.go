@@ -13,8 +13,8 @@ import (
 	"strings"
 )
 
-// urlSpec says where the parts of one URL variable come from: each part is
-// the first non-empty variable of its list.
+// urlSpec says where the parts of one URL come from: each part is the
+// first non-empty name of its list.
 type urlSpec struct {
 	target, setting, scheme, defaultScheme string // scheme: the variable naming it
 	user, password, host, port, path       []string
@@ -81,14 +81,14 @@ func assembleURL(spec urlSpec, get func(name string) (value string, secret bool)
 	if err := p.normalize(spec); err != nil {
 		return "", "", err
 	}
-	url, shown = p.write(), "***"
+	url, shown = p.joined(), "***"
 	if !p.scheme.secret && !p.host.secret && !p.port.secret && !p.query.secret {
 		for _, pt := range []*part{&p.user, &p.password, &p.path} {
 			if pt.secret && pt.value != "" {
 				pt.value = "***"
 			}
 		}
-		shown = p.write()
+		shown = p.joined()
 	}
 	return url, shown + " (" + how + ")", nil
 }
@@ -136,7 +136,7 @@ func (p *urlParts) normalize(spec urlSpec) (err error) {
 }
 
 // write joins the parts, each already as the URL takes it.
-func (p urlParts) write() string {
+func (p urlParts) joined() string {
 	u := p.scheme.value + "://"
 	if p.user.value != "" || p.password.value != "" {
 		u += p.user.value

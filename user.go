@@ -57,7 +57,7 @@ func lookupUser(spec string) (credentials, error) {
 		return credentials{}, err
 	}
 	c, err := parseUser(spec, passwd, group, uint32(unix.Getuid()))
-	if err == nil && unix.Geteuid() != 0 && needSwitch(c) {
+	if err == nil && unix.Geteuid() != 0 && needSwitch(c.uid, c.gid, c.groups) {
 		err = &problem{err: fmt.Errorf("operation not permitted (running as uid %d)", unix.Geteuid()),
 			hints: []string{"shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges"}}
 	}
