@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -171,3 +172,42 @@ func switchError(call string, errno unix.Errno, c ids) error {
 
 // errBadLoader is execve's answer for a PT_INTERP that is no program.
 const errBadLoader = unix.ELIBBAD
+
+// sealedFile hands content on to the command in an anonymous in-memory
+// file: sealed, so no opener can change it, mode 0400 and owned by the
+// command's ids, which libpq's password file and ssh keys require, and
+// open across execve. The path re-opens it from the command's side.
+func sealedFile(name string, content []byte, uid, gid int) (string, error) {
+	fd, err := unix.MemfdCreate("shim:"+name, unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return "", withHints(fmt.Errorf("memfd_create: %w", err), "the kernel or the container's seccomp profile refuses in-memory files (gVisor, an old kernel, a strict profile); shim never falls back to a file on disk: allow memfd_create, or leave SHIM_RENDER unset")
+	}
+	for rest := content; len(rest) > 0 && err == nil; {
+		var n int
+		n, err = unix.Write(fd, rest)
+		rest = rest[max(n, 0):]
+	}
+	if err == nil {
+		_, err = unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_WRITE|unix.F_SEAL_GROW|unix.F_SEAL_SHRINK|unix.F_SEAL_SEAL)
+	}
+	if err == nil {
+		err = unix.Fchmod(fd, 0o400)
+	}
+	if err == nil {
+		err = unix.Fchown(fd, uid, gid)
+	}
+	if err == nil { // the one descriptor shim hands on
+		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return "", fmt.Errorf("the in-memory file: %w", err)
+	}
+	for _, dir := range []string{"/dev/fd/", "/proc/self/fd/"} { // FROM scratch may have no /dev/fd
+		if p := dir + strconv.Itoa(fd); unix.Access(p, unix.F_OK) == nil {
+			return p, nil
+		}
+	}
+	unix.Close(fd)
+	return "", fail("neither /dev/fd nor /proc/self/fd shows the in-memory file", "mount /proc in the container")
+}

@@ -38,8 +38,8 @@ and REDIS_URL, expands ${NAME} in the command line, optionally switches to
 another user, and then execs the command in its own place: same PID, nothing
 of shim left running.
 
-Every NAME_FILE=/path is read into NAME (trailing CR and LF stripped) and
-removed. Left alone: path variables other tools read (SSL_CERT_FILE,
+Every NAME_FILE=/path (or FILE__NAME=/path) is read into NAME (trailing CR
+and LF stripped) and removed. Left alone: path variables other tools read (SSL_CERT_FILE,
 AWS_WEB_IDENTITY_TOKEN_FILE, COMPOSE_FILE, ...), names ending in __FILE,
 values without a /, names matched by SHIM_SKIP or not matched by SHIM_ONLY.
 
@@ -50,6 +50,7 @@ Options (only before the command):
 
 Environment variables:
   SHIM_SUFFIX=_FILE       suffix that marks a variable holding a secret's path
+  SHIM_PREFIX=FILE__      prefix that does the same (linuxserver.io); empty turns it off
   SHIM_SKIP=              comma-separated name globs never expanded (e.g. APP_*_FILE)
   SHIM_ONLY=              comma-separated name globs; when set, only these are expanded
                           (set but naming no pattern is an error)
@@ -59,6 +60,8 @@ Environment variables:
   SHIM_REDIS_URL=true     assemble REDIS_URL from its parts when it is empty
   SHIM_REQUIRE=           comma-separated variables that must be non-empty
   SHIM_EXPAND_ARGS=true   expand ${NAME} in the command and its arguments
+  SHIM_RENDER=            comma-separated NAME=/template items: ${NAME} filled in, the
+                          result in a sealed in-memory file, NAME set to its /dev/fd path
   SHIM_USER=              user[:group] to run the command as, after reading secrets
   SHIM_VERBOSE=false      print the --check report to stderr, then run
 
@@ -90,6 +93,7 @@ type shimSettings struct {
 	Rules
 	User    string
 	Verbose bool `default:"false"`
+	Render  []string
 }
 
 // version is set with -ldflags "-X main.version=v1.2.3"; else build info.
@@ -114,11 +118,13 @@ func main() {
 	if !check {
 		exitOn(userErr)
 	}
-	req := request{Rules: s.Rules, environ: environ, args: written, entryLimit: maxEntry(), report: check || s.Verbose, allProblems: check}
+	files := &osFiles{}
+	req := request{Rules: s.Rules, environ: environ, args: written, entryLimit: maxEntry(), report: check || s.Verbose, allProblems: check,
+		render: renderer(s.Render, files, user)}
 	if user != nil {
 		req.home, req.runAs = user.home, user.String()
 	}
-	res, err := resolve(req, &osFiles{})
+	res, err := resolve(req, files)
 	if check {
 		os.Exit(dryRun(res, errors.Join(userErr, err), written[0], s.User, user))
 	}
@@ -177,6 +183,7 @@ func loadSettings(environ []string) (shimSettings, error) {
 		return s, errors.New("SHIM_SUFFIX is empty; it names the suffix of variables to expand, _FILE by default")
 	}
 	s.Skip, s.Only, s.Require, s.Secrets.Dir = cleanList(s.Skip), cleanList(s.Only), cleanList(s.Require), cleanList(s.Secrets.Dir)
+	s.Render = cleanList(s.Render)
 	if _, set := os.LookupEnv("SHIM_ONLY"); set && len(s.Only) == 0 {
 		return s, errors.New("SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand")
 	}
@@ -194,7 +201,7 @@ func loadSettings(environ []string) (shimSettings, error) {
 // the two equal.
 func defaultSettings() shimSettings {
 	var s shimSettings
-	s.Suffix, s.Trim, s.Database.URL, s.Redis.URL, s.Expand.Args = "_FILE", true, true, true, true
+	s.Suffix, s.Prefix, s.Trim, s.Database.URL, s.Redis.URL, s.Expand.Args = "_FILE", "FILE__", true, true, true, true
 	return s
 }
 
@@ -218,6 +225,20 @@ func userFor(spec string) (*credentials, error) {
 		return nil, userError(spec, err)
 	}
 	return &c, nil
+}
+
+// renderer gives SHIM_RENDER's templates the file reader and, for the files
+// it makes, the ids the command runs as; nil without templates.
+func renderer(items []string, files *osFiles, user *credentials) func(func(string) (string, bool)) ([]rendered, error) {
+	if len(items) == 0 {
+		return nil
+	}
+	uid, gid := -1, -1 // unchanged: the command runs as shim does
+	if user != nil {
+		uid, gid = int(user.uid), int(user.gid)
+	}
+	handOn := func(name string, content []byte) (string, error) { return sealedFile(name, content, uid, gid) }
+	return templates{items: items, read: files.read, handOn: handOn, entryLimit: maxEntry()}.render
 }
 
 func userError(spec string, err error) error {

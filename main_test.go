@@ -86,7 +86,7 @@ func withCover(env []string) []string {
 
 // probe reports its process, one item a line, then does what its arguments
 // say: exit N, touch FILE, sleep MS, kill (itself with SIGTERM), fds FILE
-// (where fds 0-2 lead, into FILE).
+// (where fds 0-2 lead, into FILE), read FILE (see readBack).
 func probe(args []string) {
 	groups, _ := os.Getgroups()
 	fmt.Printf("pid %d\nuid %d\ngid %d\ngroups %v\n", os.Getpid(), os.Getuid(), os.Getgid(), groups)
@@ -113,6 +113,8 @@ func probe(args []string) {
 			fd1, _ := os.Readlink("/proc/self/fd/1")
 			fd2, _ := os.Readlink("/proc/self/fd/2")
 			os.WriteFile(args[1], []byte(fd0+"\n"+fd1+"\n"+fd2+"\n"), 0o644)
+		case "read":
+			fmt.Print(readBack(args[1]))
 		case "kill":
 			syscall.Kill(os.Getpid(), syscall.SIGTERM)
 			select {}
@@ -122,7 +124,8 @@ func probe(args []string) {
 }
 
 // launch blocks and ignores the signals it is given, as a parent process
-// may, then execs the rest: launch BLOCK,... IGNORE,... command args...
+// may, then execs the rest: launch BLOCK,... IGNORE,... [NOMEMFD] command
+// args..., where NOMEMFD installs refuseMemfd's filter.
 func launch(args []string) {
 	runtime.LockOSThread()
 	var set unix.Sigset_t
@@ -135,6 +138,10 @@ func launch(args []string) {
 		panic(err)
 	}
 	signal.Ignore(signalList(args[1])...)
+	if args[2] == "NOMEMFD" {
+		refuseMemfd()
+		args = args[1:]
+	}
 	panic(unix.Exec(args[2], args[2:], os.Environ()))
 }
 
@@ -378,7 +385,7 @@ func TestCheckAndVerbose(t *testing.T) {
 	env := []string{"PW_FILE=" + secret, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "PGHOST=db"}
 	args := []string{"probe", "touch", marker, "${PW}"}
 	want := "skip SSL_CERT_FILE: a path other tools read (built-in list)\nset PW from " + secret + " (8 bytes)\n" +
-		"set DATABASE_URL=postgresql://db:5432 (assembled, no password)\nexpand PW from argument 3\nexec " + probePath + "\n"
+		"set DATABASE_URL=postgresql://db:5432 (assembled, no password)\nexpand PW from argument 3: " + inCmdline + "\nexec " + probePath + "\n"
 	if check := (run{args: append([]string{"--check"}, args...), env: env}).do(t); check.code != 0 || check.stdout != want || check.stderr != "" {
 		t.Errorf("--check: exit %d, stderr %q, report\n got: %q\nwant: %q", check.code, check.stderr, check.stdout, want)
 	}
@@ -497,8 +504,8 @@ func TestSettings(t *testing.T) {
 	if err := envconfig.Usagef("shim", &shimSettings{}, &b, `{{range .}}{{.Key}}={{.Tags.Get "default"}}{{"\n"}}{{end}}`); err != nil {
 		t.Fatal(err)
 	}
-	if keys := strings.Fields(b.String()); len(keys) != 11 {
-		t.Errorf("%d settings found, want 11", len(keys))
+	if keys := strings.Fields(b.String()); len(keys) != 13 {
+		t.Errorf("%d settings found, want 13", len(keys))
 	} else if i := slices.IndexFunc(keys, func(k string) bool { return !strings.Contains(usage, "\n  "+k+" ") }); i >= 0 {
 		t.Errorf("--help does not list %s", keys[i])
 	}

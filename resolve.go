@@ -20,6 +20,7 @@ import (
 // (Secrets.Dir is SHIM_SECRETS_DIR), and the help text describes them.
 type Rules struct {
 	Suffix   string `default:"_FILE"`
+	Prefix   string `default:"FILE__"` // linuxserver.io's FILE__NAME; empty turns it off
 	Skip     []string
 	Only     []string
 	Trim     bool `default:"true"`
@@ -70,10 +71,19 @@ func isPathVariable(name string) bool {
 type request struct {
 	Rules
 	environ, args []string
-	home, runAs   string // SHIM_USER's HOME and how the report names it; "" without one
-	entryLimit    int    // the kernel's limit on one NAME=value string, NUL included
-	report        bool   // write the report (--check, SHIM_VERBOSE)
-	allProblems   bool   // go on after a problem to report them all (--check)
+	home, runAs   string                                                       // SHIM_USER's HOME and how the report names it; "" without one
+	entryLimit    int                                                          // the kernel's limit on one NAME=value string, NUL included
+	report        bool                                                         // write the report (--check, SHIM_VERBOSE)
+	allProblems   bool                                                         // go on after a problem to report them all (--check)
+	render        func(lookup func(string) (string, bool)) ([]rendered, error) // SHIM_RENDER's templates
+}
+
+// rendered is one template filled and handed on at path, as the report
+// names it.
+type rendered struct {
+	name, path, template string
+	size                 int
+	used                 []string
 }
 
 // resolution is the command's environment and arguments (nil args when they
@@ -97,7 +107,7 @@ type resolver struct {
 func resolve(req request, src fileSource) (resolution, error) {
 	r := &resolver{request: req, src: src, env: newEnv(req.environ), skipped: map[string]string{}}
 	steps := []func(){r.expandFiles, r.importDirs, func() { r.assemble(databaseURL, req.Database.URL) },
-		func() { r.assemble(redisURL, req.Redis.URL) }, r.setUser, r.require}
+		func() { r.assemble(redisURL, req.Redis.URL) }, r.setUser, r.renderFiles, r.require}
 	for _, step := range steps {
 		if !r.stopped() {
 			step()
@@ -139,8 +149,9 @@ func (r *resolver) expandFiles() {
 		shadows bool // an empty NAME is set: the file's value takes its place
 	}
 	var plan []planned
+	claims := map[string]string{} // NAME → the variable that names its file
 	for _, v := range r.env.in {
-		name, ok := strings.CutSuffix(v.name, r.Suffix)
+		name, ok := r.fileTarget(v.name)
 		if !ok {
 			continue
 		}
@@ -150,9 +161,13 @@ func (r *resolver) expandFiles() {
 			continue
 		}
 		value, set := r.env.get(name)
+		rival, claimed := claims[name] // X_FILE and FILE__X
+		if !claimed {
+			rival = name
+		}
 		switch {
-		case value != "":
-			if r.problem(failf("both %s and %s are set (but are exclusive)", quote(name), quote(v.name))) {
+		case value != "" || claimed:
+			if r.problem(failf("both %s and %s are set (but are exclusive)", quote(rival), quote(v.name))) {
 				return
 			}
 		case strings.HasPrefix(name, "SHIM_"):
@@ -160,6 +175,7 @@ func (r *resolver) expandFiles() {
 				return
 			}
 		default:
+			claims[name] = v.name
 			plan = append(plan, planned{v, name, set})
 		}
 	}
@@ -178,16 +194,28 @@ func (r *resolver) expandFiles() {
 	}
 }
 
+// fileTarget is the variable fileVar's file is read into: NAME for
+// NAME_FILE, or for FILE__NAME, linuxserver.io's spelling.
+func (r *resolver) fileTarget(fileVar string) (string, bool) {
+	if name, ok := strings.CutSuffix(fileVar, r.Suffix); ok || r.Prefix == "" {
+		return name, ok
+	}
+	return strings.CutPrefix(fileVar, r.Prefix)
+}
+
 // skipReason says why fileVar is left alone, or "" to expand it.
 func (r *resolver) skipReason(fileVar, name, value string) string {
+	suffixed := strings.HasSuffix(fileVar, r.Suffix)
 	switch {
-	case name == "":
+	case name == "" && suffixed:
 		return "no variable name before " + r.Suffix
+	case name == "":
+		return "no variable name after " + r.Prefix
 	case value == "":
 		return "empty, nothing to read"
 	case isPathVariable(fileVar):
 		return "a path other tools read (built-in list)"
-	case strings.HasSuffix(name, "_"):
+	case strings.HasSuffix(name, "_") && suffixed:
 		return "ends in _" + r.Suffix + ", left for the program (Grafana's convention)"
 	case !strings.Contains(value, "/"):
 		return "value is not a path (no /)"
@@ -372,6 +400,31 @@ func (r *resolver) setUser() {
 	}
 }
 
+// renderFiles fills SHIM_RENDER's templates from the environment so far
+// and sets each variable to the path of its in-memory file.
+func (r *resolver) renderFiles() {
+	if r.render == nil {
+		return
+	}
+	files, err := r.render(r.env.get)
+	var p *problem
+	if err != nil && !errors.As(err, &p) { // ${...} refused as in an argument
+		err = withHints(err, r.argHint(err))
+	}
+	if err != nil {
+		r.problem(err)
+		return
+	}
+	for _, f := range files {
+		r.env.set(f.name, f.path, false)
+		used := "no variables"
+		if len(f.used) > 0 {
+			used = "using " + strings.Join(f.used, ", ")
+		}
+		r.note("render %s=%s from %s (%d bytes, %s)", f.name, f.path, quote(f.template), f.size, used)
+	}
+}
+
 // require checks SHIM_REQUIRE on the command's environment and reports
 // every missing name at once, each with what probably went wrong.
 func (r *resolver) require() {
@@ -387,7 +440,7 @@ func (r *resolver) require() {
 // the quadratic work.
 func (r *resolver) requireHints(name string) []string {
 	var hints []string
-	for _, n := range []string{name + r.Suffix, name} {
+	for _, n := range []string{name + r.Suffix, r.Prefix + name, name} {
 		if reason, ok := r.skipped[n]; ok {
 			hints = append(hints, fmt.Sprintf("%s was not read: %s", quote(n), reason))
 		}
@@ -460,7 +513,11 @@ func (r *resolver) expandArgs(args []string) []string {
 			continue
 		}
 		for _, name := range used {
-			r.note("expand %s from %s", name, what)
+			if r.env.secret(name) {
+				r.note("expand %s from %s: a secret, readable in /proc/PID/cmdline by every process that can see the command; SHIM_RENDER puts it in a file instead", name, what)
+			} else {
+				r.note("expand %s from %s", name, what)
+			}
 		}
 		if out != nil {
 			out[i] = expanded

@@ -195,6 +195,16 @@ func TestExpandFiles(t *testing.T) {
 			wantReport: []string{"skip B_FILE: not matched by SHIM_ONLY", "set A/B from /a (1 bytes)", "set X/Y/Z from /a (1 bytes)"}},
 		{name: "SHIM_SUFFIX changes the suffix", env: []string{"A_SECRET=/a", "B_FILE=/b"}, files: fakeFiles{"/a": "a"},
 			set: func(s *shimSettings) { s.Suffix = "_SECRET" }, want: []string{"A=a", "B_FILE=/b"}},
+		// Issue 21: linuxserver.io's FILE__NAME, by the same rules.
+		{name: "FILE__NAME is read into NAME; no name after FILE__ and Grafana's rule are for _FILE only",
+			env: []string{"A=1", "FILE__PW=/pw", "FILE__=/pw", "FILE__X_=/pw", "FILE__SHIM_USER=/pw"}, files: fakeFiles{"/pw": pw}, all: true,
+			wantErr: "FILE__SHIM_USER: shim reads its settings from the environment only\nhint: set SHIM_USER itself"},
+		{name: "FILE__NAME beside NAME_FILE", env: []string{"A=1", "FILE__PW=/pw", "FILE__=/pw", "FILE__X_=/pw"}, files: fakeFiles{"/pw": pw},
+			want:       []string{"A=1", "PW=" + pw, "FILE__=/pw", "X_=" + pw},
+			wantReport: []string{"skip FILE__: no variable name after FILE__", "set PW from /pw (11 bytes)", "set X_ from /pw (11 bytes)"}},
+		{name: "one name reached both ways", env: []string{"PW_FILE=/pw", "FILE__PW=/pw", "FILE__Q=/pw", "Q=x"}, files: fakeFiles{"/pw": pw}, all: true,
+			wantErr: "both PW_FILE and FILE__PW are set (but are exclusive)\nboth Q and FILE__Q are set (but are exclusive)"},
+		{name: "SHIM_PREFIX= turns FILE__ off", env: []string{"FILE__PW=/pw"}, set: func(s *shimSettings) { s.Prefix = "" }, want: []string{"FILE__PW=/pw"}},
 		{name: "the first of duplicate names wins, as for getenv", env: []string{"A=1", "A_FILE=/a", "A=2", "B=x", "A_FILE=/other"},
 			set: skip("A_FILE"), want: []string{"A=1", "A_FILE=/a", "B=x"}},
 		// No value read from a file is ever used as a path.
@@ -314,6 +324,8 @@ func TestRequire(t *testing.T) {
 			wantErr: "A_FILE is required (SHIM_REQUIRE) but not set\nB is required (SHIM_REQUIRE) but empty\n\"A\\nshim: ok\" is required (SHIM_REQUIRE) but not set"},
 		{name: "a skipped _FILE says why", env: []string{"POSTGRES_PASSWORD_FILE=postgres_password"}, set: req("POSTGRES_PASSWORD"),
 			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: POSTGRES_PASSWORD_FILE was not read: value is not a path (no /)"},
+		{name: "a skipped FILE__ says why", env: []string{"FILE__PW=pw"}, set: req("PW"),
+			wantErr: "PW is required (SHIM_REQUIRE) but not set\nhint: FILE__PW was not read: value is not a path (no /)"},
 		{name: "the classic typo is pointed out, and a _FILE near the name",
 			env: []string{"POSTGRES_DB_PASSWORD_FILE=/p", "REDIS_PASWORD_FILE=redis"}, files: fakeFiles{"/p": "x"},
 			set: req("POSTGRES_PASSWORD", "REDIS_PASSWORD"), all: true,
@@ -378,6 +390,9 @@ func TestExpandArgs(t *testing.T) {
 	})
 }
 
+// inCmdline is the note on a secret expanded into an argument.
+const inCmdline = "a secret, readable in /proc/PID/cmdline by every process that can see the command; SHIM_RENDER puts it in a file instead"
+
 func TestReport(t *testing.T) {
 	cases := []resolveCase{
 		{name: "every kind of line, never a value",
@@ -394,7 +409,7 @@ func TestReport(t *testing.T) {
 				"set POSTGRES_USER from /run/secrets/user (13 bytes)", "set API_KEY from /run/secrets/api_key (8 bytes, SHIM_SECRETS_DIR)",
 				"set PG from /run/secrets/pg (11 bytes, SHIM_SECRETS_DIR)", "shadowed /run/secrets/postgres_password: POSTGRES_PASSWORD is already set from POSTGRES_PASSWORD_FILE",
 				"set USER from /run/secrets/user (13 bytes, SHIM_SECRETS_DIR)", "set DATABASE_URL=postgresql://***:***@db:5432/app (assembled)",
-				"run as uid 1000 (app), gid 1000, no capabilities", "expand API_KEY from argument 1"}},
+				"run as uid 1000 (app), gid 1000, no capabilities", "expand API_KEY from argument 1: " + inCmdline}},
 		{name: "a host list is left to libpq, with a line", env: []string{"PGHOST=db1,db2", "PGPORT=5432,5433"},
 			want:       []string{"PGHOST=db1,db2", "PGPORT=5432,5433"},
 			wantReport: []string{"skip DATABASE_URL: not assembled: PGHOST or the port lists several hosts, which libpq reads itself but a URL cannot give every client"}},

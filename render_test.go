@@ -1,0 +1,188 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestFill(t *testing.T) {
+	lookup := func(name string) (string, bool) {
+		v, ok := map[string]string{"A": "1", "E": "", "S": sentinel}[name]
+		return v, ok
+	}
+	for _, tc := range []struct{ name, text, want, used string }{
+		{"names in the order first used; $${ a literal, $A and a lone $ unchanged", "a=${A}\nb=${B:-x} ${A}\nc=$${A} $A $\n", "a=1\nb=x 1\nc=${A} $A $\n", "A"},
+		{"no variable: a copy, CRLF and no final newline kept", "port 6379\r\nbind ${E:-0.0.0.0}", "port 6379\r\nbind 0.0.0.0", ""},
+		{"a secret", `requirepass "${S}"`, `requirepass "` + sentinel + `"`, "S"},
+	} {
+		got, used, err := fill([]byte(tc.text), lookup, 64)
+		if string(got) != tc.want || strings.Join(used, ",") != tc.used || err != nil {
+			t.Errorf("%s: got %q using %q, %v; want %q using %q", tc.name, got, used, err, tc.want, tc.used)
+		}
+	}
+}
+
+// handOnAt is a maker of in-memory files that hands each on at path and
+// keeps nothing.
+func handOnAt(path string) func(string, []byte) (string, error) {
+	return func(string, []byte) (string, error) { return path, nil }
+}
+
+func TestRender(t *testing.T) {
+	files := fakeFiles{"/t": "user ${PW_USER:-app}\npass ${PW}\n", "/plain": "port 6379\n", "/pw": pw, "/two": "a\nb ${MULTI}\n", "/multi": "x\ny",
+		"/unset": "a\n${NOPE}", "/form": "${PW:=x}", "/open": "${PW", "/nul": "ab\x00", "/big": strings.Repeat("x", 27), "/grows": "${PW}${PW}${PW}",
+		"/denied": deniedFile, "/dir": dirFile, "/secrets": dirFile}
+	render := func(items ...string) func(*request) {
+		return func(r *request) {
+			r.render = templates{items: items, read: files.read, handOn: handOnAt("/dev/fd/9"), entryLimit: r.entryLimit}.render
+		}
+	}
+	in := func(p string) string { return "SHIM_RENDER: CONF: " + quote(p) + ": " }
+	argHint := "\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${"
+	env := []string{"PW_FILE=/pw", "MULTI_FILE=/multi"}
+	runResolveCases(t, []resolveCase{
+		{name: "each file reported with its size and the names it used, never its content", env: env, files: files,
+			req: render("CONF=/t", "PLAIN=/plain"), want: []string{"PW=" + pw, "MULTI=x\ny", "CONF=/dev/fd/9", "PLAIN=/dev/fd/9"},
+			wantReport: []string{"set PW from /pw (11 bytes)", "set MULTI from /multi (3 bytes)",
+				"render CONF=/dev/fd/9 from /t (26 bytes, using PW)", "render PLAIN=/dev/fd/9 from /plain (10 bytes, no variables)"}},
+		{name: "the path in the arguments, where it reveals nothing", env: env, files: files, args: []string{"redis-server", "${CONF}"}, req: render("CONF=/plain"),
+			want: []string{"PW=" + pw, "MULTI=x\ny", "CONF=/dev/fd/9"}, wantArgs: []string{"redis-server", "/dev/fd/9"}},
+		{name: "not NAME=/path", env: env, files: files, req: render("CONF"),
+			wantErr: `SHIM_RENDER: CONF: not NAME=/path/to/template` + "\nhint: separate several with commas"},
+		{name: "a relative path", env: env, files: files, req: render("CONF=t"),
+			wantErr: `SHIM_RENDER: CONF=t: not NAME=/path/to/template` + "\nhint: separate several with commas"},
+		{name: "the name is taken", env: append(env, "CONF=x"), files: files, req: render("CONF=/t"),
+			wantErr: "SHIM_RENDER: CONF is already set; a rendered file would replace it"},
+		{name: "a value with a line break", env: env, files: files, req: render("CONF=/two"),
+			wantErr: in("/two") + "line 2: MULTI holds a line break, which would add lines to the file\nhint: a value that spans lines belongs in a file the program opens by its path"},
+		{name: "unset", env: env, files: files, req: render("CONF=/unset"),
+			wantErr: in("/unset") + "line 2: NOPE is not set\nhint: set NOPE (or NOPE_FILE), write ${NOPE:-} to allow an empty value, or $${ for a literal ${"},
+		{name: "another shell form", env: env, files: files, req: render("CONF=/form"), wantErr: in("/form") + `line 1: ${PW:=x} is not ${NAME} or ${NAME:-default}` + argHint},
+		{name: "unclosed", env: env, files: files, req: render("CONF=/open"), wantErr: in("/open") + "line 1: ${ without a closing }" + argHint},
+		{name: "a NUL", env: env, files: files, req: render("CONF=/nul"), wantErr: in("/nul") + "contains a NUL byte (at offset 2)"},
+		{name: "a template as large as a secret may be", env: env, files: files, req: render("CONF=/big"), entryLimit: 33,
+			want: []string{"PW=" + pw, "MULTI=x\ny", "CONF=/dev/fd/9"}},
+		{name: "one byte more", env: env, files: files, req: render("CONF=/big"), entryLimit: 32, wantErr: in("/big") + "over the limit of 26 bytes for a template"},
+		{name: "too large once filled", env: env, files: files, req: render("CONF=/grows"), entryLimit: 32, wantErr: in("/grows") + "filled, over the limit of 26 bytes for a template"},
+		{name: "not mounted", env: env, files: files, req: render("CONF=/none"),
+			wantErr: "SHIM_RENDER: CONF: open /none: no such file or directory\nhint: the template is probably not mounted: compare the service's configs: (Compose, Swarm) or the ConfigMap's items (Kubernetes) with what the container has"},
+		{name: "denied", env: env, files: files, req: render("CONF=/denied"),
+			wantErr: "SHIM_RENDER: CONF: open /denied: permission denied\nhint: /denied is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges"},
+		{name: "a directory", env: env, files: files, req: render("CONF=/dir"), wantErr: "SHIM_RENDER: CONF: open /dir: not a regular file (a directory)"},
+	})
+}
+
+// TestRenderedConfig is issue 21's promise on the real binary: a secret
+// rendered into a file that exists only in memory, opened by its path by
+// the command as another user, and in no argument, no file on disk and
+// none of shim's output.
+func TestRenderedConfig(t *testing.T) {
+	requireRoot(t)
+	skipIfEmulated(t, "qemu-user answers /proc/self for the emulator")
+	dir := openTempDir(t)
+	template := "requirepass \"${REDIS_PASSWORD}\"\nport ${REDIS_PORT:-6379}\n"
+	os.WriteFile(dir+"/redis.conf.in", []byte(template), 0o600) // for root only: read before the switch
+	os.WriteFile(dir+"/pw", []byte(sentinel+"\n"), 0o600)
+	env := []string{"REDIS_PASSWORD_FILE=" + dir + "/pw", "SHIM_RENDER=CONF=" + dir + "/redis.conf.in", "SHIM_USER=nobody"}
+	rendered := strings.ReplaceAll(strings.ReplaceAll(template, "${REDIS_PASSWORD}", sentinel), "${REDIS_PORT:-6379}", "6379")
+	unshareNoDevFd := []string{"--mount", "sh", "-c", `mount -t tmpfs none /dev && exec "$@"`, "sh", shimPath}
+	for _, tc := range []struct {
+		name, fdDir string
+		path        string
+		args        []string
+	}{
+		{"where /dev/fd exists", "/dev/fd/", "", nil},
+		{"without /dev/fd, as in FROM scratch", "/proc/self/fd/", "/usr/bin/unshare", unshareNoDevFd},
+	} {
+		args := append(slices.Clone(tc.args), "probe", "read", "${CONF}")
+		res := run{path: tc.path, args: args, env: append(env, "SHIM_VERBOSE=true")}.do(t)
+		p := parseProbe(t, res.stdout)
+		conf := strings.TrimPrefix(p.env[slices.IndexFunc(p.env, func(kv string) bool { return strings.HasPrefix(kv, "CONF=") })], "CONF=")
+		fd := strings.TrimPrefix(conf, tc.fdDir)
+		if res.code != 0 || p.uid != 65534 || fd == conf || !slices.Equal(p.args, []string{"probe", "read", conf}) {
+			t.Fatalf("%s: exit %d, uid %d, arguments %q, CONF=%s; stderr %q", tc.name, res.code, p.uid, p.args, conf, res.stderr)
+		}
+		want := fmt.Sprintf("read %q\nlink \"/memfd:shim:CONF (deleted)\"\nmode -r-------- owner 65534 seals write,grow,shrink,seal\n", rendered)
+		if got := res.stdout[strings.Index(res.stdout, "\nread ")+1:]; got != want {
+			t.Errorf("%s: the command read\n%s\nwant\n%s", tc.name, got, want)
+		}
+		line := fmt.Sprintf("shim: render CONF=%s from %s/redis.conf.in (%d bytes, using REDIS_PASSWORD)\n", conf, dir, len(rendered))
+		if !strings.Contains(res.stderr, line) {
+			t.Errorf("%s: SHIM_VERBOSE says\n%s\nwithout the line\n%s", tc.name, res.stderr, line)
+		}
+		check := run{path: tc.path, args: append(slices.Clone(tc.args), "--check", "probe", "${CONF}"), env: env}.do(t)
+		if !strings.Contains(check.stdout, strings.TrimPrefix(line, "shim: ")) || check.code != 0 {
+			t.Errorf("%s: --check exits %d and says\n%s\nwithout the line\n%s", tc.name, check.code, check.stdout, line)
+		}
+	}
+	filepath.WalkDir(dir, func(p string, _ os.DirEntry, _ error) error {
+		if b, _ := os.ReadFile(p); p != dir+"/pw" && strings.Contains(string(b), sentinel) {
+			t.Errorf("%s holds the secret", p)
+		}
+		return nil
+	})
+}
+
+// TestRenderRefused shows shim failing closed where the kernel refuses
+// in-memory files: under a seccomp filter that answers memfd_create as an
+// old kernel or gVisor would, the start stops with 125 and nothing runs.
+func TestRenderRefused(t *testing.T) {
+	skipIfEmulated(t, "the filter is for the host's system call numbers")
+	dir := t.TempDir()
+	os.WriteFile(dir+"/t", []byte("port 1\n"), 0o644)
+	res := run{path: filepath.Join(binDir, "launch"), args: []string{"", "", "NOMEMFD", shimPath, "probe"}, env: []string{"SHIM_RENDER=CONF=" + dir + "/t"}}.do(t)
+	want := "shim: SHIM_RENDER: CONF: memfd_create: function not implemented\nshim: hint: the kernel or the container's seccomp profile refuses in-memory files " +
+		"(gVisor, an old kernel, a strict profile); shim never falls back to a file on disk: allow memfd_create, or leave SHIM_RENDER unset\n"
+	if res.code != 125 || res.stderr != want || res.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr\n got: %q\nwant: %q", res.code, res.stdout, res.stderr, want)
+	}
+}
+
+// refuseMemfd installs, for this thread and what it execs, a seccomp filter
+// that answers memfd_create with ENOSYS.
+func refuseMemfd() {
+	filter := []unix.SockFilter{
+		{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0}, // seccomp_data.nr
+		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: unix.SYS_MEMFD_CREATE, Jf: 1},
+		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)},
+		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
+	}
+	runtime.LockOSThread()
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		panic(err)
+	}
+	fprog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
+	if err := unix.Prctl(unix.PR_SET_SECCOMP, unix.SECCOMP_MODE_FILTER, uintptr(unsafe.Pointer(&fprog)), 0, 0); err != nil {
+		panic(err)
+	}
+}
+
+// readBack is the probe's read action: the file at p as the command sees
+// it, and whether it is the sealed in-memory file it should be.
+func readBack(p string) string {
+	b, _ := os.ReadFile(p)
+	link, _ := os.Readlink(p)
+	var st syscall.Stat_t
+	syscall.Stat(p, &st)
+	f, _ := os.Open(p)
+	seals, _ := unix.FcntlInt(f.Fd(), unix.F_GET_SEALS, 0)
+	var names []string
+	for i, n := range []string{"seal", "shrink", "grow", "write"} {
+		if seals&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	slices.Reverse(names)
+	return fmt.Sprintf("read %q\nlink %q\nmode %v owner %d seals %s\n", b, link, os.FileMode(st.Mode&0o777), st.Uid, strings.Join(names, ","))
+}
