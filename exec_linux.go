@@ -1,8 +1,9 @@
 package main
 
 // What only Linux has: the kernel's limits on argv and envp, noexec mounts
-// and binfmt_misc, a signal mask for every thread, and the switch of the
-// one thread that execs to the command's ids.
+// and binfmt_misc, a signal mask for every thread, the switch of the one
+// thread that execs to the command's ids, and the sealed in-memory file a
+// rendered template is handed on in.
 
 import (
 	"fmt"

@@ -38,10 +38,10 @@ and REDIS_URL, expands ${NAME} in the command line, optionally switches to
 another user, and then execs the command in its own place: same PID, nothing
 of shim left running.
 
-Every NAME_FILE=/path (or FILE__NAME=/path) is read into NAME (trailing CR
-and LF stripped) and removed. Left alone: path variables other tools read (SSL_CERT_FILE,
-AWS_WEB_IDENTITY_TOKEN_FILE, COMPOSE_FILE, ...), names ending in __FILE,
-values without a /, names matched by SHIM_SKIP or not matched by SHIM_ONLY.
+Every NAME_FILE=/path, or FILE__NAME=/path, is read into NAME (trailing CR
+and LF stripped) and removed. Left alone: path variables other tools read
+(SSL_CERT_FILE, AWS_WEB_IDENTITY_TOKEN_FILE, COMPOSE_FILE, ...), names ending
+in __FILE, values without a /, names matched by SHIM_SKIP or not by SHIM_ONLY.
 
 Options (only before the command):
   --check     resolve everything, report it (never a value), run nothing
@@ -81,8 +81,9 @@ Exit status:
 
 Example:
   $ POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password shim -- env
-  In Compose, exec form, no shell:
-    command: ["redis-server", "--requirepass", "$${REDIS_PASSWORD}"]
+  In Compose, the password in a config file in memory, in no argument:
+    environment: {SHIM_RENDER: "REDIS_CONF=/etc/redis/redis.conf.in"}
+    command: ["redis-server", "$${REDIS_CONF}"]
 `
 
 const usageLine = "Usage: shim [--check] [--] command [args...]"
