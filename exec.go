@@ -84,10 +84,8 @@ func lookPath(file, pathList string) (string, error) {
 }
 
 // checkSize names what execve would reject with a bare E2BIG: one string
-// over MAX_ARG_STRLEN, or the file name, the strings and a pointer for each
-// over ARG_MAX. path and given are the file name and the number of
-// arguments execve was given: a #! script's rewritten arguments change
-// neither.
+// over MAX_ARG_STRLEN, or the file name, strings and pointers over ARG_MAX,
+// counted on what execve is given, not a #! script's rewritten arguments.
 func checkSize(path string, given int, args, env []string) error {
 	pointers := max(given, 1) + len(env)
 	total := len(path) + 1 + strconv.IntSize/8*pointers
@@ -160,10 +158,8 @@ type verdict struct {
 	size        error // a #! script's rewritten arguments over the kernel's limits
 }
 
-// predict follows the kernel's order: the file, its type, execute
-// permission and mount; then binfmt_script (the #! line, the arguments
-// rewritten, at most five scripts deep) or binfmt_elf (class, machine,
-// type, PT_INTERP and its loader).
+// predict follows the kernel's order: the file, its type, permission and
+// mount; then binfmt_script (five scripts deep at most) or binfmt_elf.
 func predict(path string, args, env []string) verdict {
 	var st unix.Stat_t
 	v := verdict{exists: unix.Stat(path, &st) == nil}
@@ -238,11 +234,9 @@ func runnable(path string, helper bool, role string) (unix.Errno, string) {
 	return 0, ""
 }
 
-// scriptLine reads a #! line as binfmt_script does, on the first 256
-// bytes padded with NULs: the line ends at a newline, or if a NUL comes
-// first at the buffer's end, where the name must have ended; only spaces
-// and tabs separate, so a CR is part of the name; the rest, trimmed, is one
-// argument up to a NUL.
+// scriptLine reads a #! line as binfmt_script does, in 256 bytes padded
+// with NULs: only spaces and tabs separate (a CR is part of the name), and
+// the rest, trimmed, is one argument up to a NUL.
 func scriptLine(head string) (name string, arg []string, ok bool) {
 	var buf [256]byte
 	copy(buf[:], head)

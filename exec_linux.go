@@ -68,10 +68,9 @@ func sigsetSize() uintptr {
 	return 8
 }
 
-// onlyThisThreadTakes blocks sigs in every other thread, so that a signal
-// either reaches this thread's handler before execve or stays pending
-// across it for the command; a handler on another thread could be cut
-// short by execve and the signal lost.
+// onlyThisThreadTakes blocks sigs in every other thread: a signal reaches
+// this thread's handler before execve or stays pending for the command,
+// never a handler on another thread that execve cuts short.
 func onlyThisThreadTakes(sigs []syscall.Signal) {
 	var set unix.Sigset_t
 	bits := uint(unsafe.Sizeof(set.Val[0])) * 8
@@ -83,11 +82,9 @@ func onlyThisThreadTakes(sigs []syscall.Signal) {
 	}
 }
 
-// become gives this thread, which execs, the ids uid, gid and groups,
-// uid, and no capability in any set unless c is root. One thread, as
-// setpriv does: the kernel charges every thread that switches to the
-// target's RLIMIT_NPROC, and the others end at execve. The parent-death
-// signal, which the kernel clears on a switch, is kept.
+// become gives the thread that execs the ids, and no capability unless
+// uid is 0. One thread, as setpriv: each switching thread is charged to
+// RLIMIT_NPROC. The parent-death signal the switch clears is set again.
 func become(uid, gid uint32, groups []uint32) error {
 	c := ids{uid, gid, groups}
 	var deathSignal int

@@ -61,11 +61,9 @@ func (o *osFiles) read(path string, limit int, regularOnly bool) ([]byte, error)
 	return o.buf[:n], nil
 }
 
-// where says what to open: path itself, or, for a key of a Kubernetes
-// secret volume (dir/key a link to ..data/key), the key in the generation
-// that dir/..data named when this directory was first read. The kubelet
-// swaps ..data at any moment; reading every key through one lookup of
-// it gives all keys of one generation, never a mix.
+// where says what to open: path, or for a Kubernetes secret volume's key
+// the key in the generation ..data named when the directory was first
+// read, so that a swap of ..data mid-start never mixes two generations.
 func (o *osFiles) where(path string) (int, string) {
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {

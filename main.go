@@ -3,14 +3,9 @@
 //
 //	shim [--check] [--] command [args...]
 //
-// Every NAME_FILE=/path is read into NAME, DATABASE_URL and REDIS_URL are
-// assembled from their parts, ${NAME} in the command line is expanded,
-// SHIM_USER switches users, and then execve: the same PID, nothing of shim
-// left. A secret that cannot be read exactly stops the start with 125; no
-// value is ever printed. This file is the straight line through it, and the
-// only place that prints or exits: one problem, one line, on stderr, each
-// outside string quoted (errors.go); a report on stdout (--check) or stderr
-// (SHIM_VERBOSE); output that cannot be written is 125.
+// This file is the straight line through a start, and the only place that
+// prints or exits: problems on stderr, the report on stdout (--check) or
+// stderr (SHIM_VERBOSE); output that cannot be written is 125.
 package main
 
 import (
@@ -336,12 +331,9 @@ func usageError(msg string) {
 	os.Exit(exitShim)
 }
 
-// watchAsPID1 gives shim a handler for the watched signals only as PID 1,
-// where the kernel drops a signal without one: a read that blocks (a FIFO
-// without a writer) must not make an unstoppable container. Elsewhere they
-// get the kernel's default action, Go's handler out of the way: a signal
-// ends shim as it would gosu, or, once execve is under way, stays pending
-// for the command. The hand-over it returns loses no signal up to execve.
+// watchAsPID1 handles the watched signals only as PID 1, where the kernel
+// drops a signal without a handler and a blocked read would make an
+// unstoppable container; elsewhere the kernel's default action ends shim.
 func watchAsPID1() (handOver func()) {
 	if os.Getpid() != 1 {
 		for _, sig := range watched {

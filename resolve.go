@@ -138,10 +138,9 @@ func (r *resolver) problem(err error) bool {
 
 func (r *resolver) stopped() bool { return len(r.problems) > 0 && !r.allProblems }
 
-// expandFiles reads every NAME_FILE that passes the rules into NAME, in
-// NAME_FILE's place. Paths and conflicts are judged on the environment as
-// it came in, so no value read from a file is used as a path and the order
-// of the variables cannot change the result.
+// expandFiles reads every NAME_FILE that passes the rules into NAME, in its
+// place, judged on the environment as it came in: no value read is used as
+// a path, and the order of the variables cannot change the result.
 func (r *resolver) expandFiles() {
 	type planned struct {
 		inputVar
@@ -294,10 +293,9 @@ func (r *resolver) notSecretHint(origin string, fromDir bool) string {
 	return "if " + origin + " holds a path for the program to open itself, add it to SHIM_SKIP"
 }
 
-// importDirs turns each file of SHIM_SECRETS_DIR into a variable. Dot names
-// are left out (Kubernetes' ..data and the generation behind it); every other
-// entry must be a readable regular file, or the start stops. A variable
-// already set wins, as the more specific instruction.
+// importDirs turns each file of SHIM_SECRETS_DIR into a variable, dot names
+// (Kubernetes' ..data) left out; any other entry must be a readable regular
+// file. A variable already set wins, as the more specific instruction.
 func (r *resolver) importDirs() {
 	owner := map[string]string{} // variable name → the file it comes from
 	seen := map[[2]uint64]bool{}
@@ -549,10 +547,9 @@ func state(set bool) string {
 
 func (e *unsetError) Error() string { return e.name + " is " + e.state }
 
-// expandArg expands ${NAME} and ${NAME:-word}; $${ is a literal ${, and
-// $NAME or a lone $ pass unchanged, for arguments written for a shell or a
-// program's own syntax. An unset or empty ${NAME} is an error: an empty
-// --requirepass would start redis open. It returns the names it used.
+// expandArg expands ${NAME} and ${NAME:-word} and says which names it used;
+// $${ is a literal ${, $NAME passes. An unset or empty ${NAME} is an error:
+// an empty --requirepass would start redis open.
 func expandArg(arg string, lookup func(string) (string, bool)) (string, []string, error) {
 	if !strings.Contains(arg, "${") {
 		return arg, nil, nil

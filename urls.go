@@ -48,11 +48,9 @@ type part struct {
 
 type urlParts struct{ scheme, user, password, host, port, path, query part }
 
-// assembleURL writes scheme://user:password@host:port/path?query from the
-// variables get reads, and shown, what the report prints for it. A secret
-// user, password or path is masked in place; a secret scheme, host, port or
-// query decides the URL's shape (a default port, a socket host's
-// parameters), so then the whole URL is masked.
+// assembleURL writes the URL from the variables get reads, and what the
+// report shows: a secret user, password or path masked in place; the whole
+// URL when a secret scheme, host, port or query decides its shape.
 func assembleURL(spec urlSpec, get func(name string) (value string, secret bool)) (url, shown string, err error) {
 	pick := func(names ...string) part {
 		for _, name := range names {

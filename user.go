@@ -64,12 +64,9 @@ func lookupUser(spec string) (credentials, error) {
 	return c, err
 }
 
-// parseUser reads user, uid, user:group, uid:gid or :gid. passwd and group
-// are nil when the file does not exist (FROM scratch). Ids compare as
-// numbers, as Docker does. A uid without a passwd entry gets the gid of the
-// same number (redis 999:999), not gosu's root group. Supplementary groups
-// are the primary one plus, when no group is named, every group listing
-// the user.
+// parseUser reads user, uid, user:group, uid:gid or :gid; passwd and group
+// are nil in FROM scratch. A uid without an entry gets the gid of its number
+// (redis 999:999), not gosu's 0; groups listing the user join unless one is named.
 func parseUser(spec string, passwd, group []byte, selfUID uint32) (credentials, error) {
 	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
 	if hasGroup && groupPart == "" {
