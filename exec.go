@@ -28,14 +28,14 @@ type execPlan struct {
 
 // newCommand finds the command as execvp does, in the PATH of the command's
 // own environment, and checks what execve would refuse with a bare E2BIG.
-func newCommand(written string, args, env []string) (execPlan, error) {
+func newCommand(written string, args, env []string, secretPath bool) (execPlan, error) {
 	c := execPlan{shown: written, args: args, env: env}
 	path, err := lookPath(args[0], pathOf(env))
 	if err != nil {
 		return c, &problem{err: fmt.Errorf("exec %s: %w", quote(c.shown), err), code: exitNotFound}
 	}
 	c.path = path
-	if written == args[0] {
+	if written == args[0] && !secretPath { // a secret PATH's directory is its value
 		c.shown = path
 	}
 	return c, checkSize(path, len(args), args, env)

@@ -129,7 +129,7 @@ func main() {
 	if user != nil {
 		exitOn(userError(s.User, become(user.uid, user.gid, user.groups)))
 	}
-	cmd, err := newCommand(written[0], res.args, res.env)
+	cmd, err := newCommand(written[0], res.args, res.env, res.secretPath)
 	exitOn(err)
 	exitOn(verbose(s.Verbose, "exec "+quote(cmd.shown)))
 	handOver()
@@ -270,7 +270,7 @@ func dryRun(res resolution, err error, written, spec string, user *credentials) 
 }
 
 func checkCommand(written string, res resolution, lines *[]string) error {
-	cmd, err := newCommand(written, res.args, res.env)
+	cmd, err := newCommand(written, res.args, res.env, res.secretPath)
 	if err != nil {
 		return err
 	}

@@ -418,6 +418,20 @@ func TestCheckAndVerbose(t *testing.T) {
 	}
 }
 
+// TestSecretPathNotShown: a PATH read from a file is a secret like any
+// other, so the command is shown as written, not where PATH found it.
+func TestSecretPathNotShown(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), sentinel)
+	os.Mkdir(dir, 0o755)
+	os.Symlink(probePath, dir+"/probe")
+	pathFile := writeSecret(t, filepath.Dir(dir), "path", dir, 0o644)
+	env := withCover([]string{"PATH_FILE=" + pathFile, "SHIM_VERBOSE=true"})
+	want := "shim: set PATH from " + pathFile + " (" + strconv.Itoa(len(dir)) + " bytes)\nshim: exec probe\n"
+	if res := (run{args: []string{"probe"}, rawEnv: env}).do(t); res.code != 0 || res.stderr != want {
+		t.Errorf("exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, want)
+	}
+}
+
 func TestTooLargeForExec(t *testing.T) {
 	dir := t.TempDir()
 	// Enough 100 kB secrets to pass ARG_MAX, each within the one-variable limit.

@@ -91,6 +91,7 @@ type rendered struct {
 // sizes, never a value.
 type resolution struct {
 	env, args, report []string
+	secretPath        bool // PATH came from a file
 }
 
 type resolver struct {
@@ -120,7 +121,7 @@ func resolve(req request, src fileSource) (resolution, error) {
 	if r.stopped() || args == nil {
 		return resolution{report: r.notes}, errors.Join(r.problems...)
 	}
-	return resolution{env: r.env.list(), args: args, report: r.notes}, errors.Join(r.problems...)
+	return resolution{env: r.env.list(), args: args, report: r.notes, secretPath: r.env.secret("PATH")}, errors.Join(r.problems...)
 }
 
 func (r *resolver) note(format string, a ...any) {
