@@ -34,6 +34,8 @@ func (t templates) render(lookup func(string) (string, bool)) ([]rendered, error
 			return nil, fail("SHIM_RENDER: "+quote(item)+": not NAME=/path/to/template", "separate several with commas")
 		case v != "":
 			return nil, failf("SHIM_RENDER: %s is already set; a rendered file would replace it", name)
+		case slices.ContainsFunc(out, func(f rendered) bool { return f.name == name }):
+			return nil, failf("SHIM_RENDER: %s is named twice", name)
 		}
 		origin := "SHIM_RENDER: " + name
 		text, err := t.read(p, t.limit(name), true)
