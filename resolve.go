@@ -439,7 +439,7 @@ func (r *resolver) require() {
 // the quadratic work.
 func (r *resolver) requireHints(name string) []string {
 	var hints []string
-	for _, n := range []string{name + r.Suffix, r.Prefix + name, name} {
+	for _, n := range slices.Compact([]string{name + r.Suffix, r.Prefix + name, name}) { // SHIM_PREFIX= makes two one
 		if reason, ok := r.skipped[n]; ok {
 			hints = append(hints, fmt.Sprintf("%s was not read: %s", quote(n), reason))
 		}

@@ -326,6 +326,8 @@ func TestRequire(t *testing.T) {
 			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: POSTGRES_PASSWORD_FILE was not read: value is not a path (no /)"},
 		{name: "a skipped FILE__ says why", env: []string{"FILE__PW=pw"}, set: req("PW"),
 			wantErr: "PW is required (SHIM_REQUIRE) but not set\nhint: FILE__PW was not read: value is not a path (no /)"},
+		{name: "with SHIM_PREFIX= one hint, not two", set: func(s *shimSettings) { s.Require, s.Prefix = []string{"DATABASE_URL"}, "" },
+			wantErr: "DATABASE_URL is required (SHIM_REQUIRE) but not set\nhint: DATABASE_URL was not read: not assembled: none of DATABASE_HOST, POSTGRES_HOST, PGHOST is set"},
 		{name: "the classic typo is pointed out, and a _FILE near the name",
 			env: []string{"POSTGRES_DB_PASSWORD_FILE=/p", "REDIS_PASWORD_FILE=redis"}, files: fakeFiles{"/p": "x"},
 			set: req("POSTGRES_PASSWORD", "REDIS_PASSWORD"), all: true,
