@@ -6,20 +6,26 @@
 
 The first form parses every *.yaml in DIR (default: this file's directory) and checks
 that the manifests fit together the way shim will read them:
-  - every document has apiVersion, kind and metadata.name; Secret keys are valid;
+  - every document has apiVersion, kind and metadata.name; Secret and ConfigMap keys
+    are valid;
   - Deployment selectors match their pod labels; volumeMounts name existing volumes;
-    secret volumes name an existing Secret and existing keys;
+    secret and configMap volumes name an existing Secret or ConfigMap and existing keys;
   - every NAME_FILE variable whose value has a `/` points at a file that a mounted
     secret volume provides (mountPath + key, or an items path);
   - SHIM_SECRETS_DIR is the mountPath of a secret volume;
+  - every SHIM_RENDER template (NAME=/path) is a file that a mounted ConfigMap or Secret
+    provides, and every ${NAME} in it resolves;
   - every ${NAME} in command/args, every SHIM_REQUIRE name and every *_HOST Service
-    name resolves (directly, from a secret file, or as a URL shim assembles).
+    name resolves (directly, from a secret file, as a URL shim assembles, or as the
+    path of a rendered file).
 It exits 1 listing every problem.
 
---materialize lays out each container's secret volumes under OUT the way the kubelet
-does (`KEY -> ..data/KEY`, `..data -> ..<timestamp>/`, mode from defaultMode) and
-writes OUT/<deployment>.<container>/{env,mounts,args} so a test can run the container
-with podman. Secret values come from the manifest unless given with --value-file.
+--materialize lays out each container's secret and configMap volumes under OUT the way
+the kubelet does (`KEY -> ..data/KEY`, `..data -> ..<timestamp>/`, mode from
+defaultMode) and writes OUT/<deployment>.<container>/{env,mounts,args,options} so a test
+can run the container with podman or docker (options: `--read-only` for
+readOnlyRootFilesystem). Secret values come from the manifest unless given with
+--value-file; ConfigMap values come from the manifest.
 """
 
 import argparse
@@ -79,36 +85,62 @@ def secrets_of(docs, problems):
     return secrets
 
 
-def volume_files(volume, secrets, where, problems):
-    """File name -> secret key, for a secret volume."""
-    spec = volume["secret"]
-    name = spec.get("secretName")
-    if name not in secrets:
+def configmaps_of(docs, problems):
+    maps = {}
+    for where, doc in docs:
+        if doc.get("kind") != "ConfigMap":
+            continue
+        values = {k: str(v).encode() for k, v in (doc.get("data") or {}).items()}
+        for k in values:
+            if not KEY_RE.match(k) or k.startswith(".."):
+                problems.append(f"{where}: invalid key {k!r}")
+        maps[doc["metadata"]["name"]] = values
+    return maps
+
+
+def volume_source(volume, secrets, configmaps):
+    """(kind, name, spec, keys) of a secret or configMap volume, else None."""
+    if "secret" in volume:
+        spec = volume["secret"]
+        return "Secret", spec.get("secretName"), spec, secrets
+    if "configMap" in volume:
+        spec = volume["configMap"]
+        return "ConfigMap", spec.get("name"), spec, configmaps
+    return None
+
+
+def volume_files(volume, secrets, configmaps, where, problems):
+    """File name -> key, for a secret or configMap volume."""
+    kind, name, spec, sources = volume_source(volume, secrets, configmaps)
+    if name not in sources:
         if not spec.get("optional"):
-            problems.append(f"{where}: volume {volume['name']}: no Secret {name!r}")
+            problems.append(f"{where}: volume {volume['name']}: no {kind} {name!r}")
         return {}
-    keys = secrets[name]
+    keys = sources[name]
     if "items" in spec:
         files = {}
         for item in spec["items"]:
             if item.get("key") not in keys:
-                problems.append(f"{where}: volume {volume['name']}: Secret {name} has no key {item.get('key')!r}")
+                problems.append(f"{where}: volume {volume['name']}: {kind} {name} has no key {item.get('key')!r}")
             files[item.get("path")] = item.get("key")
         return files
     return {k: k for k in keys}
 
 
-def check_container(where, c, volumes, secrets, services, problems):
+def check_container(where, c, volumes, secrets, configmaps, services, problems):
     """Returns the variables the container's command will see, after shim."""
     env = {e["name"]: e.get("value", "") for e in c.get("env", [])}
-    mounts = {}  # mountPath -> (volume, files)
+    mounts = {}  # mountPath -> (volume, files): secret volumes
+    config_mounts = {}  # the same for configMap volumes
     for m in c.get("volumeMounts", []):
         vol = volumes.get(m["name"])
         if vol is None:
             problems.append(f"{where}: volumeMount {m['name']!r} names no volume")
             continue
         if "secret" in vol:
-            mounts[m["mountPath"].rstrip("/")] = (vol, volume_files(vol, secrets, where, problems))
+            mounts[m["mountPath"].rstrip("/")] = (vol, volume_files(vol, secrets, configmaps, where, problems))
+        elif "configMap" in vol:
+            config_mounts[m["mountPath"].rstrip("/")] = (vol, volume_files(vol, secrets, configmaps, where, problems))
 
     resolved = set(env)
     for name, value in env.items():
@@ -131,6 +163,29 @@ def check_container(where, c, volumes, secrets, services, problems):
     if "REDIS_HOST" in resolved:
         resolved.add("REDIS_URL")
 
+    # SHIM_RENDER: each template is a file of a mounted ConfigMap or Secret, filled from
+    # the variables resolved so far; its NAME then holds the rendered file's path
+    for item in filter(None, (i.strip() for i in env.get("SHIM_RENDER", "").split(","))):
+        name, _, path = item.partition("=")
+        directory, _, file_name = path.rpartition("/")
+        source = config_mounts.get(directory) or mounts.get(directory)
+        if not path.startswith("/"):
+            problems.append(f"{where}: SHIM_RENDER item {item!r} is not NAME=/path/to/template")
+            continue
+        if source is None:
+            problems.append(f"{where}: SHIM_RENDER {name}={path}: no configMap or secret volume mounted at {directory}")
+            continue
+        vol, files = source
+        if file_name not in files:
+            problems.append(f"{where}: SHIM_RENDER {name}={path}: volume {vol['name']} has no file {file_name!r}")
+            continue
+        kind, source_name, _, values = volume_source(vol, secrets, configmaps)
+        text = (values.get(source_name) or {}).get(files[file_name])
+        for ref, default in REF_RE.findall(text.decode() if text else ""):
+            if not default and ref not in resolved:
+                problems.append(f"{where}: SHIM_RENDER {name}: the template ({kind} {source_name}) uses ${{{ref}}}, which is never set")
+        resolved.add(name)
+
     for arg in c.get("command", []) + c.get("args", []):
         for ref, default in REF_RE.findall(arg):
             if not default and ref not in resolved:
@@ -141,11 +196,12 @@ def check_container(where, c, volumes, secrets, services, problems):
     for name in ("POSTGRES_HOST", "DATABASE_HOST", "PGHOST", "REDIS_HOST"):
         if name in env and env[name] not in services:
             problems.append(f"{where}: {name}={env[name]}: no Service of that name")
-    return env, mounts
+    return env, {**mounts, **config_mounts}
 
 
 def check(docs, problems):
     secrets = secrets_of(docs, problems)
+    configmaps = configmaps_of(docs, problems)
     services = {d["metadata"]["name"]: d for _, d in docs if d.get("kind") == "Service"}
     deployments = [(w, d) for w, d in docs if d.get("kind") == "Deployment"]
     if not deployments:
@@ -160,7 +216,7 @@ def check(docs, problems):
                 problems.append(f"{where}: selector {k}={v} does not match the pod labels")
         volumes = {v["name"]: v for v in pod.get("spec", {}).get("volumes", [])}
         for c in pod.get("spec", {}).get("containers", []):
-            env, mounts = check_container(f"{where}: container {c['name']}", c, volumes, secrets, services, problems)
+            env, mounts = check_container(f"{where}: container {c['name']}", c, volumes, secrets, configmaps, services, problems)
             containers.append((d, c, env, mounts))
     for name, svc in services.items():
         selector = svc.get("spec", {}).get("selector", {})
@@ -176,10 +232,10 @@ def check(docs, problems):
         for p in svc.get("spec", {}).get("ports", []):
             if pods and p.get("targetPort", p.get("port")) not in ports:
                 problems.append(f"Service/{name}: targetPort {p.get('targetPort')} is no containerPort")
-    return secrets, containers
+    return secrets, configmaps, containers
 
 
-def materialize(out, secrets, containers, overrides):
+def materialize(out, secrets, configmaps, containers, overrides):
     out = Path(out)
     stamp = "..2026_01_01_00_00_00.000000001"
     for d, c, env, mounts in containers:
@@ -187,9 +243,10 @@ def materialize(out, secrets, containers, overrides):
         base.mkdir(parents=True, exist_ok=True)
         mount_lines = []
         for mount_path, (vol, files) in sorted(mounts.items()):
-            spec = vol["secret"]
-            values = dict(secrets.get(spec.get("secretName"), {}))
-            values.update(overrides)
+            kind, name, spec, sources = volume_source(vol, secrets, configmaps)
+            values = dict(sources.get(name, {}))
+            if kind == "Secret":
+                values.update(overrides)
             vdir = base / "volumes" / vol["name"]
             (vdir / stamp).mkdir(parents=True, exist_ok=True)
             for file_name, key in files.items():
@@ -206,6 +263,8 @@ def materialize(out, secrets, containers, overrides):
         (base / "env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         (base / "mounts").write_text("".join(m + "\n" for m in mount_lines))
         (base / "args").write_text("".join(a + "\n" for a in c.get("command", []) + c.get("args", [])))
+        read_only = (c.get("securityContext") or {}).get("readOnlyRootFilesystem")
+        (base / "options").write_text("--read-only\n" if read_only else "")
         print(f"materialized {base}")
 
 
@@ -217,7 +276,7 @@ def main():
     a = p.parse_args()
 
     docs, problems = load(a.dir)
-    secrets, containers = check(docs, problems)
+    secrets, configmaps, containers = check(docs, problems)
     for problem in problems:
         print(f"check: {problem}", file=sys.stderr)
     if problems:
@@ -228,7 +287,7 @@ def main():
         for kv in a.value_file:
             key, _, path = kv.partition("=")
             overrides[key] = Path(path).read_bytes()
-        materialize(a.materialize, secrets, containers, overrides)
+        materialize(a.materialize, secrets, configmaps, containers, overrides)
     return 0
 
 
