@@ -154,7 +154,6 @@ type run struct {
 	rawEnv  []string // passed as is, duplicates included, instead of PATH and env
 	uid     int      // run as this uid (and gid) when non-zero; needs root
 	groups  []uint32 // supplementary groups to start with, when set; needs root
-	chroot  string   // run in this root, where shim is /shim
 	signal  syscall.Signal
 	blocked func(pid int) // called once shim blocks on a FIFO, before the signal
 	path    string        // the program to start instead of shim: launch, say
@@ -176,20 +175,12 @@ type result struct {
 // carry no secret.
 func (r run) do(t *testing.T) result {
 	t.Helper()
-	path, env := shimPath, append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, r.env...)
-	if r.chroot != "" {
-		path, env[0] = "/shim", "PATH=/"
-	}
+	env := append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, r.env...)
 	if r.rawEnv != nil {
 		env = r.rawEnv
 	}
-	path, env = cmp.Or(r.path, path), withCover(env)
-	if coverDir != "" && r.chroot != "" {
-		os.Mkdir(r.chroot+"/cover", 0o755)
-		os.Chmod(r.chroot+"/cover", 0o1777)
-		env[len(env)-1] = "GOCOVERDIR=/cover"
-	}
-	sys := &syscall.SysProcAttr{Chroot: r.chroot, Setpgid: true}
+	path, env := cmp.Or(r.path, shimPath), withCover(env)
+	sys := &syscall.SysProcAttr{Setpgid: true}
 	if r.uid != 0 || r.groups != nil {
 		sys.Credential = &syscall.Credential{Uid: uint32(r.uid), Gid: uint32(r.uid), Groups: r.groups, NoSetGroups: r.groups == nil}
 	}
