@@ -159,8 +159,7 @@ type run struct {
 	signal  syscall.Signal
 	blocked func(pid int) // called once shim blocks on a FIFO, before the signal
 	path    string        // the program to start instead of shim: launch, say
-	stdout  *os.File      // instead of the pipe the run's stdout is read from
-	stderr  *os.File      // instead of the pipe the run's stderr is read from
+	broken  int           // 1 or 2: that descriptor is a pipe whose reader is gone
 }
 
 type result struct {
@@ -192,7 +191,13 @@ func (r run) do(t *testing.T) result {
 	// would otherwise open as /dev/null, absent from a scratch root.
 	stdin, _ := os.Open(os.DevNull)
 	defer stdin.Close()
-	files := []*os.File{stdin, cmp.Or(r.stdout, outW), cmp.Or(r.stderr, errW)}
+	files := []*os.File{stdin, outW, errW}
+	if r.broken != 0 {
+		pr, pw, _ := os.Pipe()
+		pr.Close()
+		defer pw.Close()
+		files[r.broken] = pw
+	}
 	proc, err := os.StartProcess(path, append([]string{filepath.Base(path)}, r.args...), &os.ProcAttr{Env: env, Sys: sys, Files: files})
 	outW.Close()
 	errW.Close()
@@ -360,9 +365,8 @@ func TestExecReplacesShim(t *testing.T) {
 	}
 }
 
-// TestCheckAndVerbose: --check reports every step and every problem and
-// runs nothing; SHIM_VERBOSE prints the same lines on stderr; a run stops
-// at the first problem.
+// TestCheckAndVerbose: --check reports every step and runs nothing;
+// SHIM_VERBOSE prints the same lines on stderr and runs the command.
 func TestCheckAndVerbose(t *testing.T) {
 	skipIfEmulated(t, reversedEnv)
 	dir := t.TempDir()
@@ -385,23 +389,6 @@ func TestCheckAndVerbose(t *testing.T) {
 	if _, err := os.Stat(marker); err != nil {
 		t.Error("SHIM_VERBOSE did not run the command")
 	}
-	env = []string{"A_FILE=" + dir + "/a", "B_FILE=" + dir + "/b", "SHIM_REQUIRE=DATABSE_URL", "PGHOST=db", "REDIS_HOST=cache", "REDIS_PORT=http"}
-	missing := func(name string) string {
-		return "shim: " + name + "_FILE: open " + dir + "/" + strings.ToLower(name) + ": no such file or directory\n" +
-			"shim: hint: the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la " + dir + " in it)\n" +
-			"shim: hint: if " + name + "_FILE holds a path for the program to open itself, add it to SHIM_SKIP\n"
-	}
-	problems := missing("A") + missing("B") + "shim: REDIS_PORT: not a port number (1-65535)\n" +
-		"shim: hint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset\n" +
-		"shim: DATABSE_URL is required (SHIM_REQUIRE) but not set\nshim: hint: did you mean DATABASE_URL, which is set?\n" +
-		"shim: exec no-such-command: not found in PATH\n"
-	check := run{args: []string{"--check", "no-such-command"}, env: env}.do(t)
-	if check.code != 125 || check.stderr != problems || check.stdout != "set DATABASE_URL=postgresql://db:5432 (assembled, no password)\n" {
-		t.Errorf("--check: exit %d, stdout %q, stderr\n got: %q\nwant: %q", check.code, check.stdout, check.stderr, problems)
-	}
-	if res := (run{args: []string{"no-such-command"}, env: env}).do(t); res.code != 125 || res.stderr != missing("A") {
-		t.Errorf("run: exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, missing("A"))
-	}
 }
 
 func TestTooLargeForExec(t *testing.T) {
@@ -423,48 +410,6 @@ func TestTooLargeForExec(t *testing.T) {
 		"shim: hint: fewer or smaller secrets as variables; a program that can read a file is better given the path (SHIM_SKIP)\n", total, argMax())
 	if res.code != 125 || res.stderr != want {
 		t.Errorf("exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, want)
-	}
-}
-
-// TestOutput: what shim prints arrives whole or the status says so (125,
-// and the command does not run); a broken pipe never kills shim with
-// SIGPIPE (141); an error that cannot be written keeps its status (127).
-func TestOutput(t *testing.T) {
-	const broken = "shim: writing the output: broken pipe\n"
-	marker := filepath.Join(t.TempDir(), "ran")
-	for _, tc := range []struct {
-		args, env        []string
-		breakFD          int // 1 or 2: a pipe whose reader is gone
-		wantCode         int
-		wantOut, wantErr string
-	}{
-		{args: []string{"--help"}, wantOut: usage},
-		{args: []string{"-h"}, wantOut: usage},
-		{args: []string{"--version"}, wantOut: "shim devel\n"}, // no VCS stamp, no -X version
-		{args: []string{"--help"}, breakFD: 1, wantCode: 125, wantErr: broken},
-		{args: []string{"--version"}, breakFD: 1, wantCode: 125, wantErr: broken},
-		{args: []string{"--check", "probe"}, breakFD: 1, wantCode: 125, wantErr: broken},
-		{args: []string{"probe", "touch", marker}, env: []string{"SHIM_VERBOSE=true"}, breakFD: 2, wantCode: 125},
-		{args: []string{"no-such-command"}, breakFD: 2, wantCode: 127},
-		{args: []string{"--check", "no-such-command"}, breakFD: 2, wantCode: 127},
-	} {
-		r := run{args: tc.args, env: tc.env}
-		if tc.breakFD != 0 {
-			pr, pw, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			pr.Close()
-			defer pw.Close()
-			r.stdout, r.stderr = map[int]*os.File{1: pw}[tc.breakFD], map[int]*os.File{2: pw}[tc.breakFD]
-		}
-		res := r.do(t)
-		if ws := res.state.Sys().(syscall.WaitStatus); ws.Signaled() || res.code != tc.wantCode || res.stdout != tc.wantOut || res.stderr != tc.wantErr {
-			t.Errorf("shim %q, fd %d broken: %v, stdout %q, stderr %q; want %d, %q, %q", tc.args, tc.breakFD, res.state, res.stdout, res.stderr, tc.wantCode, tc.wantOut, tc.wantErr)
-		}
-		if _, err := os.Stat(marker); err == nil {
-			t.Fatalf("shim %q: the command ran", tc.args)
-		}
 	}
 }
 

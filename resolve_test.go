@@ -146,6 +146,11 @@ func skipHint(inputVar string) string {
 	return "hint: if " + inputVar + " holds a path for the program to open itself, add it to SHIM_SKIP"
 }
 
+// shimLines is lines as shim prints them.
+func shimLines(lines ...string) string {
+	return "shim: " + strings.Join(lines, "\nshim: ") + "\n"
+}
+
 const notSecret = "hint: a file in a secrets directory that is not a secret can be moved out of it, or the directory left out of SHIM_SECRETS_DIR"
 
 func assertNoSecret(t *testing.T, what, text string) {
