@@ -391,28 +391,6 @@ func TestCheckAndVerbose(t *testing.T) {
 	}
 }
 
-func TestTooLargeForExec(t *testing.T) {
-	dir := t.TempDir()
-	// Enough 100 kB secrets to pass ARG_MAX, each within the one-variable limit.
-	chunk := strings.Repeat("x", 100000)
-	n := argMax()/len(chunk) + 2
-	var env []string
-	total := len(probePath) + 1 + strconv.IntSize/8*(1+n) + len("probe") + 1
-	for _, kv := range withCover([]string{"PATH=" + binDir + ":/usr/bin:/bin"}) {
-		total += len(kv) + 1 + strconv.IntSize/8
-	}
-	for i := range n {
-		env = append(env, fmt.Sprintf("S%d_FILE=%s", i, writeSecret(t, dir, strconv.Itoa(i), chunk, 0o600)))
-		total += len(fmt.Sprintf("S%d=%s", i, chunk)) + 1
-	}
-	res := run{args: []string{"probe"}, env: env}.do(t)
-	want := fmt.Sprintf("shim: the command's arguments and environment take %d bytes, over the kernel's limit of %d (ARG_MAX)\n"+
-		"shim: hint: fewer or smaller secrets as variables; a program that can read a file is better given the path (SHIM_SKIP)\n", total, argMax())
-	if res.code != 125 || res.stderr != want {
-		t.Errorf("exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, want)
-	}
-}
-
 // TestClosedStandardDescriptors pins what Go's runtime does before main: a
 // closed fd 0, 1 or 2 is opened as /dev/null, which the command inherits;
 // so shim cannot see a closed descriptor, only a broken pipe.
