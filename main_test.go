@@ -7,7 +7,6 @@ package main
 // sets up a parent's signal state and execs the rest of its arguments.
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"debug/elf"
@@ -90,8 +89,7 @@ func withCover(env []string) []string {
 // say: exit N, touch FILE, sleep MS, kill (itself with SIGTERM), fds FILE
 // (where fds 0-2 lead, into FILE).
 func probe(args []string) {
-	groups, _ := os.Getgroups()
-	fmt.Printf("pid %d\nuid %d\ngid %d\ngroups %v\n", os.Getpid(), os.Getuid(), os.Getgid(), groups)
+	fmt.Printf("pid %d\n", os.Getpid())
 	for _, a := range os.Args {
 		fmt.Printf("arg %q\n", a)
 	}
@@ -234,27 +232,21 @@ func (r run) do(t *testing.T) result {
 
 // probeReport is what the probe printed.
 type probeReport struct {
-	pid, uid, gid int
-	groups        string
-	args, env     []string
+	pid       int
+	args, env []string
 }
 
 func parseProbe(t *testing.T, out string) probeReport {
 	t.Helper()
 	var p probeReport
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		key, value, _ := strings.Cut(sc.Text(), " ")
-		n, _ := strconv.Atoi(value)
+	for line := range strings.Lines(out) {
+		key, value, _ := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
 		s, err := strconv.Unquote(value)
 		switch {
-		case key == "pid" || key == "uid" || key == "gid":
-			*map[string]*int{"pid": &p.pid, "uid": &p.uid, "gid": &p.gid}[key] = n
-		case key == "groups":
-			p.groups = value
-		case (key == "arg" || key == "env") && err != nil:
-			t.Fatalf("probe line %q: %v", sc.Text(), err)
+		case key == "pid":
+			p.pid, _ = strconv.Atoi(value)
+		case err != nil:
+			t.Fatalf("probe line %q: %v", line, err)
 		case key == "arg":
 			p.args = append(p.args, s)
 		case key == "env":
@@ -586,8 +578,7 @@ func TestSignalAtAnyMoment(t *testing.T) {
 
 // sigMask reads a signal mask field of /proc/PID/status.
 func sigMask(status, name string) uint64 {
-	_, v, _ := strings.Cut(status, name+":\t")
-	n, _ := strconv.ParseUint(strings.TrimSpace(strings.SplitN(v, "\n", 2)[0]), 16, 64)
+	n, _ := strconv.ParseUint(statusField(status, name), 16, 64)
 	return n
 }
 

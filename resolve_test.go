@@ -70,9 +70,6 @@ func (f fakeFiles) list(dir string) ([]string, [2]uint64, error) {
 	return names, [2]uint64{h.Sum64()}, nil
 }
 
-// defaults are the settings with nothing set, as envconfig gives them.
-func defaults() shimSettings { return defaultSettings() }
-
 type resolveCase struct {
 	name       string
 	env, args  []string
@@ -107,7 +104,7 @@ func runResolveCases(t *testing.T, cases []resolveCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := defaults()
+			s := defaultSettings()
 			if tc.set != nil {
 				tc.set(&s)
 			}
@@ -294,7 +291,7 @@ func TestSecretsDirIdentity(t *testing.T) {
 		{nil, []string{"TOKEN_FILE=a/lnk/../sec/token"}, []string{"TOKEN=kernel"}, []string{"set TOKEN from a/lnk/../sec/token (6 bytes)"}, ""},
 		{[]string{"a/sec", "a/lnk/../sec"}, nil, []string{"TOKEN=lexical"}, []string{"set TOKEN from a/sec/token (7 bytes, SHIM_SECRETS_DIR)"}, "SHIM_SECRETS_DIR: a/sec/token and a/lnk/../sec/token both map to TOKEN"},
 	} {
-		r := request{environ: c.env, args: []string{"cmd"}, Rules: defaults().Rules, entryLimit: 4096, report: true, allProblems: true}
+		r := request{environ: c.env, args: []string{"cmd"}, Rules: defaultSettings().Rules, entryLimit: 4096, report: true, allProblems: true}
 		r.Secrets.Dir = c.dirs
 		got, err := resolve(r, &osFiles{})
 		if messages(err) != c.err || !slices.Equal(got.env, c.want) || !slices.Equal(got.report, c.report) {
@@ -453,7 +450,7 @@ func FuzzExpandFiles(f *testing.F) {
 			return
 		}
 		secret := sentinel + string(content)
-		s := defaults()
+		s := defaultSettings()
 		s.Trim = trim
 		got, err := resolve(request{environ: []string{"BEFORE=1", name + "_FILE=/s", "AFTER=2"}, args: []string{"cmd"}, Rules: s.Rules, entryLimit: 256, report: true}, fakeFiles{"/s": secret})
 		assertNoSecret(t, "output", messages(err)+"\n"+strings.Join(got.report, "\n"))
@@ -500,7 +497,7 @@ func TestPassthroughProperty(t *testing.T) {
 	for seed := range runs(2000) {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		env, files := randomEnv(rng)
-		s := defaults()
+		s := defaultSettings()
 		s.Database.URL, s.Redis.URL = false, false
 		got, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: s.Rules, entryLimit: 131072}, files)
 		want, wantErr := passthroughModel(env, files)
@@ -635,7 +632,7 @@ func hostileRun(rng *rand.Rand) ([]string, []string, fakeFiles, shimSettings) {
 			}
 		}
 	}
-	s := defaults()
+	s := defaultSettings()
 	if rng.IntN(2) == 0 {
 		s.Secrets.Dir = []string{"/s"}
 	}
@@ -715,7 +712,7 @@ func TestWholeFileOrRefused(t *testing.T) {
 			}
 		}
 		p := writeSecret(t, dir, strconv.Itoa(i), string(b), 0o600)
-		got, err := resolve(request{environ: []string{name + "_FILE=" + p}, args: []string{"cmd"}, Rules: defaults().Rules, entryLimit: maxEntry}, &osFiles{})
+		got, err := resolve(request{environ: []string{name + "_FILE=" + p}, args: []string{"cmd"}, Rules: defaultSettings().Rules, entryLimit: maxEntry}, &osFiles{})
 		fits := len(b) <= limit && !bytes.Contains(b, []byte{0})
 		switch {
 		case err != nil && fits:

@@ -24,11 +24,6 @@ func (v vars) get(name string) (string, bool) {
 	return v[name], false
 }
 
-// errText is err as shim prints it, without the prefix of each line.
-func errText(err error) string {
-	return strings.TrimPrefix(strings.ReplaceAll(strings.Join(errorLines(err), "\n"), "\nshim: ", "\n"), "shim: ")
-}
-
 // urlCase: with url set, out is the shown text; without, the error.
 type urlCase struct {
 	name     string
@@ -42,7 +37,7 @@ func runURLCases(t *testing.T, spec urlSpec, cases []urlCase) {
 		u, shown, err := assembleURL(spec, tc.vars.get)
 		got := shown
 		if err != nil {
-			got = errText(err)
+			got = messages(err)
 		}
 		if u != tc.url || got != tc.out {
 			t.Errorf("%s:\n got: %q %q\nwant: %q %q", tc.name, u, got, tc.url, tc.out)
@@ -274,7 +269,7 @@ func TestSameLengthSameOutput(t *testing.T) {
 		}
 		_, shownA, errA := assembleURL(spec, a.get)
 		_, shownB, errB := assembleURL(spec, b.get)
-		if compared++; shownA != shownB || errA != nil && errText(errA) != errText(errB) {
+		if compared++; shownA != shownB || errA != nil && messages(errA) != messages(errB) {
 			t.Fatalf("%s, %q and %q (with %q): shown %q and %q, errors %v and %v", file, a[file], b[file], a, shownA, shownB, errA, errB)
 		}
 	}
@@ -396,7 +391,7 @@ func FuzzAssembleURL(f *testing.F) {
 		for i, v := range []string{scheme, user, password, host, port, path, query} {
 			plain[names[i]], files[names[i]+"_FILE"] = v, "S3NTINEL"+v
 		}
-		if _, shown, err := assembleURL(spec, files.get); err != nil && strings.Contains(errText(err), "S3NTINEL") || strings.Contains(shown, "S3NTINEL") {
+		if _, shown, err := assembleURL(spec, files.get); err != nil && strings.Contains(messages(err), "S3NTINEL") || strings.Contains(shown, "S3NTINEL") {
 			t.Fatalf("a file's content shows: %q %v", shown, err)
 		}
 		raw, _, err := assembleURL(spec, plain.get)
