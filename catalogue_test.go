@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -58,9 +59,11 @@ type catalogueRow struct {
 	sameCheck  bool     // --check must give the same status and stderr
 	check      *result  // else, when set, --check's status and output
 	emulated   string   // why qemu-user cannot reproduce the row, if it cannot
-	wantEnv    []string // when set, the command's whole environment after PATH
-	wantCode   int
-	wantStdout string // unless the command ran: its stdout is a probe's report
+	wantEnv    []string // when set, the probe ran with this whole environment after PATH
+	wantArgs   []string // when set, the probe's arguments
+	wantCode   int      // -1: death by wantSignal
+	wantSignal syscall.Signal
+	wantStdout string // unless the probe ran
 	wantStderr string
 }
 
@@ -73,7 +76,22 @@ func TestBadInputCatalogue(t *testing.T) {
 		return shimLines(name+"_FILE: open {dir}/"+strings.ToLower(name)+": no such file or directory", notMountedHint("{dir}"), skipHint(name+"_FILE"))
 	}
 	usageError := func(msg string) string { return shimLines(msg) + usageLine + "\nrun 'shim --help' for more\n" }
+	pwFile := []catalogueFile{{name: "pw", content: sentinel}}
+	checked := []string{"PW_FILE={dir}/pw", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "PGHOST=db"}
+	report := []string{"skip SSL_CERT_FILE: a path other tools read (built-in list)", "set PW from {dir}/pw (8 bytes)", "set DATABASE_URL=postgresql://db:5432 (assembled, no password)", "expand PW from argument 1", "exec " + probePath}
 	rows := []catalogueRow{
+		// shim execs the command in its own place: the same PID, the secret
+		// and the URL in the environment in order, and after the command
+		// every argument, --help too, is the command's. Its death is the
+		// parent's to see.
+		{name: "exec in place", emulated: reversedEnv, files: []catalogueFile{{name: "pw", content: "p/+=@:% x" + sentinel + "\n"}}, env: []string{"A=1", "POSTGRES_PASSWORD_FILE={dir}/pw", "B=2", "POSTGRES_HOST=db"}, args: []string{"probe", "--help", "${POSTGRES_PASSWORD}"},
+			wantArgs: []string{"probe", "--help", "p/+=@:% x" + sentinel}, wantEnv: []string{"A=1", "POSTGRES_PASSWORD=p/+=@:% x" + sentinel, "B=2", "POSTGRES_HOST=db", "DATABASE_URL=postgresql://:p%2F%2B%3D%40%3A%25%20x" + sentinel + "@db:5432"}},
+		{name: "the command dies by a signal", args: []string{"probe", "kill"}, wantEnv: []string{}, wantCode: -1, wantSignal: syscall.SIGTERM},
+		// --check reports every step and runs nothing; SHIM_VERBOSE prints the
+		// same lines on stderr and runs the command.
+		{name: "--check", files: pwFile, env: checked, args: []string{"--check", "probe", "${PW}"}, wantStdout: strings.Join(report, "\n") + "\n"},
+		{name: "SHIM_VERBOSE", emulated: reversedEnv, files: pwFile, env: append(checked, "SHIM_VERBOSE=true"), args: []string{"probe", "${PW}"}, wantStderr: shimLines(report...),
+			wantEnv: []string{"PW=" + sentinel, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "PGHOST=db", "SHIM_VERBOSE=true", "DATABASE_URL=postgresql://db:5432"}},
 		// One pure failure, for the prefix, the hint lines and the status; a
 		// run stops at the first problem, --check reports every one.
 		{name: "missing file", env: []string{"S_FILE={dir}/s"}, args: []string{"probe"}, wantCode: 125, wantStderr: missing("S")},
@@ -159,7 +177,7 @@ func TestBadInputCatalogue(t *testing.T) {
 	}
 	// The command's own status passes through.
 	for _, code := range []int{0, 1, 2, 125, 126, 127, 255} {
-		rows = append(rows, catalogueRow{name: fmt.Sprint("status ", code), args: []string{"probe", "exit", fmt.Sprint(code)}, wantCode: code})
+		rows = append(rows, catalogueRow{name: fmt.Sprint("status ", code), args: []string{"probe", "exit", fmt.Sprint(code)}, wantEnv: []string{}, wantCode: code})
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -183,8 +201,9 @@ func TestBadInputCatalogue(t *testing.T) {
 				r.rawEnv = all(path, row.rawEnv)
 			}
 			res := r.do(t)
-			if res.code != row.wantCode || res.stderr != expand(row.wantStderr) || !strings.HasPrefix(res.stdout, "pid ") && res.stdout != expand(row.wantStdout) {
-				t.Errorf("exit %d, stdout %q, stderr\n got: %q\nwant: %d, %q, %q", res.code, res.stdout, res.stderr, row.wantCode, expand(row.wantStdout), expand(row.wantStderr))
+			ws := res.state.Sys().(syscall.WaitStatus)
+			if res.code != row.wantCode || ws.Signaled() && ws.Signal() != row.wantSignal || res.stderr != expand(row.wantStderr) || row.wantEnv == nil && res.stdout != expand(row.wantStdout) {
+				t.Errorf("%v, stdout %q, stderr\n got: %q\nwant: %d (%v), %q, %q", res.state, res.stdout, res.stderr, row.wantCode, row.wantSignal, expand(row.wantStdout), expand(row.wantStderr))
 			}
 			if row.sameCheck || row.check != nil {
 				r.args = append([]string{"--check"}, r.args...)
@@ -195,8 +214,8 @@ func TestBadInputCatalogue(t *testing.T) {
 				}
 			}
 			if row.wantEnv != nil {
-				if p, want := parseProbe(t, res.stdout), all(path, row.wantEnv); p.pid != res.pid || !slices.Equal(p.env, want) {
-					t.Errorf("PID %d (shim's %d), environment\n got: %q\nwant: %q", p.pid, res.pid, p.env, want)
+				if p, want := parseProbe(t, res.stdout), all(path, row.wantEnv); p.pid != res.pid || !slices.Equal(p.env, want) || row.wantArgs != nil && !slices.Equal(p.args, row.wantArgs) {
+					t.Errorf("PID %d (shim's %d), environment\n got: %q\nwant: %q\narguments %q, want %q", p.pid, res.pid, p.env, want, p.args, row.wantArgs)
 				}
 			}
 		})

@@ -337,52 +337,6 @@ func waitBlocked(t *testing.T, pid int) {
 	t.Fatalf("shim never blocked on the FIFO")
 }
 
-func TestExecReplacesShim(t *testing.T) {
-	skipIfEmulated(t, reversedEnv)
-	secret := writeSecret(t, t.TempDir(), "pw", "p/+=@:% x"+sentinel+"\n", 0o600)
-	res := run{args: []string{"probe", "--help", "${POSTGRES_PASSWORD}"}, env: []string{"A=1", "POSTGRES_PASSWORD_FILE=" + secret, "B=2", "POSTGRES_HOST=db"}}.do(t)
-	p := parseProbe(t, res.stdout)
-	if res.code != 0 || res.stderr != "" || p.pid != res.pid {
-		t.Errorf("exit %d, stderr %q, probe PID %d, shim's %d: shim did not exec in place", res.code, res.stderr, p.pid, res.pid)
-	}
-	wantEnv := []string{"PATH=" + binDir + ":/usr/bin:/bin", "A=1", "POSTGRES_PASSWORD=p/+=@:% x" + sentinel, "B=2", "POSTGRES_HOST=db",
-		"DATABASE_URL=postgresql://:p%2F%2B%3D%40%3A%25%20x" + sentinel + "@db:5432"}
-	// After the command, --help belongs to the command.
-	if want := []string{"probe", "--help", "p/+=@:% x" + sentinel}; !slices.Equal(p.env, wantEnv) || !slices.Equal(p.args, want) {
-		t.Errorf("environment\n got: %q\nwant: %q\narguments\n got: %q\nwant: %q", p.env, wantEnv, p.args, want)
-	}
-	killed := run{args: []string{"probe", "kill"}}.do(t)
-	if ws := killed.state.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
-		t.Errorf("status %v, want death by SIGTERM, as the command died", killed.state)
-	}
-}
-
-// TestCheckAndVerbose: --check reports every step and runs nothing;
-// SHIM_VERBOSE prints the same lines on stderr and runs the command.
-func TestCheckAndVerbose(t *testing.T) {
-	skipIfEmulated(t, reversedEnv)
-	dir := t.TempDir()
-	secret := writeSecret(t, dir, "pw", sentinel, 0o600)
-	marker := filepath.Join(dir, "ran")
-	env := []string{"PW_FILE=" + secret, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "PGHOST=db"}
-	args := []string{"probe", "touch", marker, "${PW}"}
-	want := "skip SSL_CERT_FILE: a path other tools read (built-in list)\nset PW from " + secret + " (8 bytes)\n" +
-		"set DATABASE_URL=postgresql://db:5432 (assembled, no password)\nexpand PW from argument 3\nexec " + probePath + "\n"
-	if check := (run{args: append([]string{"--check"}, args...), env: env}).do(t); check.code != 0 || check.stdout != want || check.stderr != "" {
-		t.Errorf("--check: exit %d, stderr %q, report\n got: %q\nwant: %q", check.code, check.stderr, check.stdout, want)
-	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Fatal("--check ran the command")
-	}
-	wantVerbose := "shim: " + strings.ReplaceAll(strings.TrimSuffix(want, "\n"), "\n", "\nshim: ") + "\n"
-	if res := (run{args: args, env: append(env, "SHIM_VERBOSE=true")}).do(t); res.code != 0 || res.stderr != wantVerbose {
-		t.Errorf("SHIM_VERBOSE: exit %d, stderr\n got: %q\nwant: %q", res.code, res.stderr, wantVerbose)
-	}
-	if _, err := os.Stat(marker); err != nil {
-		t.Error("SHIM_VERBOSE did not run the command")
-	}
-}
-
 // TestClosedStandardDescriptors pins what Go's runtime does before main: a
 // closed fd 0, 1 or 2 is opened as /dev/null, which the command inherits;
 // so shim cannot see a closed descriptor, only a broken pipe.
