@@ -137,6 +137,7 @@ func TestRedisURL(t *testing.T) {
 	notDB := "REDIS_DB: not a database number (0-2147483647)"
 	runURLCases(t, redisURL, []urlCase{
 		{"password only, legacy AUTH", vars{"REDIS_HOST": "redis", "REDIS_PASSWORD_FILE": "ab+c/d=="}, "redis://:ab%2Bc%2Fd%3D%3D@redis:6379", "redis://:***@redis:6379 (assembled)"},
+		{"unreserved bytes stay, any other is %XX", vars{"REDIS_HOST": "r", "REDIS_PASSWORD": "A-z_0.9~\xff\x00"}, "redis://:A-z_0.9~%FF%00@r:6379", "redis://:***@r:6379 (assembled)"},
 		{"ACL user, TLS, port and database", vars{"REDIS_SCHEME": "rediss", "REDIS_USERNAME": "app", "REDIS_PASSWORD": "p@ss", "REDIS_HOST": "10.0.0.2", "REDIS_PORT": "6380", "REDIS_DB": "2"},
 			"rediss://app:p%40ss@10.0.0.2:6380/2", "rediss://app:***@10.0.0.2:6380/2 (assembled)"},
 		{"no password", vars{"REDIS_HOST": "fe80::1"}, "redis://[fe80::1]:6379", "redis://[fe80::1]:6379 (assembled, no password)"},
@@ -154,16 +155,6 @@ func TestRedisURL(t *testing.T) {
 			"REDIS_HOST: a unix socket, which a redis URL cannot name for every client\nhint: set REDIS_URL yourself (redis-py and go-redis read unix:///path/to/redis.sock), or SHIM_REDIS_URL=false"},
 		{"a socket from a file is just not a host", vars{"REDIS_HOST_FILE": "/run/redis.sock"}, "", "REDIS_HOST: not a host name or IP address"},
 	})
-}
-
-func TestStrictEscape(t *testing.T) {
-	// The field notes' examples: what Go's url.UserPassword leaves raw (+, =) is encoded.
-	for raw, want := range map[string]string{"p/+=@:%": "p%2F%2B%3D%40%3A%25", "ab+c/d==": "ab%2Bc%2Fd%3D%3D",
-		"p/+=@:% x": "p%2F%2B%3D%40%3A%25%20x", "A-z_0.9~": "A-z_0.9~", "\xff\x00": "%FF%00"} {
-		if got := strictEscape(raw); got != want {
-			t.Errorf("strictEscape(%q) = %q, want %q", raw, got, want)
-		}
-	}
 }
 
 // TestURLsDecodeAlike builds DATABASE_URL and REDIS_URL for awkward
