@@ -578,33 +578,118 @@ func TestProcessState(t *testing.T) {
 	}
 }
 
-// TestNoSecretInAnyOutput is the no-leak property over the real binary:
-// generated hostile runs, each with --check, with SHIM_VERBOSE and as a
-// plain run, and no output of shim's holds any file's content.
-func TestNoSecretInAnyOutput(t *testing.T) {
-	for seed := range runs(60) {
-		rng := rand.New(rand.NewPCG(seed, 5))
-		env, args, files, s := hostileRun(rng)
-		dir := t.TempDir()
-		root := strings.NewReplacer("/f/", dir+"/f/", "/s", dir+"/s")
-		os.MkdirAll(dir+"/f", 0o755)
-		os.MkdirAll(dir+"/s", 0o755)
-		for p, content := range files {
-			if content != dirFile {
-				os.WriteFile(root.Replace(p), []byte(content), 0o600)
+// recordingFiles is fakeFiles that remembers every file it was asked to read.
+type recordingFiles struct {
+	fakeFiles
+	opened *[]string
+}
+
+func (r recordingFiles) read(p string, limit int, regularOnly bool) ([]byte, error) {
+	*r.opened = append(*r.opened, p)
+	return r.fakeFiles.read(p, limit, regularOnly)
+}
+
+// hostileRun makes a random run of what a careless operator or an attacker
+// writes: *_FILE chains, URL parts and secrets directories, bad values,
+// hostile names, files over the limit, under root. Each file's content
+// holds a sentinel.
+func hostileRun(rng *rand.Rand, root string) ([]string, []string, fakeFiles, shimSettings) {
+	names := []string{"PW", "X", "X_FILE", "DATABASE_PARAMS", "DATABASE_SCHEME", "DATABASE_PORT", "PGHOST", "PGUSER", "POSTGRES_PASSWORD",
+		"REDIS_SCHEME", "REDIS_PORT", "REDIS_HOST", "REDIS_DB", "DATABASE_HOST", "A\nB", "A\u202eB", "SSL_CERT"}
+	contents := []string{"", "\n", "x", "5432", "redis", "db", "sslmode=require", "a%zz", "/run/x", "a,b", "\x00", "tcp://10.0.0.1:5432", strings.Repeat("y", 300)}
+	files := fakeFiles{root + "/s": dirFile}
+	// Most contents look like a path; some are valid URL parts as they are.
+	content := func() string {
+		end := []string{"", "\n", "\r\n\n", "\x00"}[rng.IntN(4)]
+		if rng.IntN(3) == 0 {
+			return []string{sentinel, sentinel + "=1", numericSentinel}[rng.IntN(3)] + end
+		}
+		return contents[rng.IntN(len(contents))] + sentinel + "/etc/passwd" + end
+	}
+	var env []string
+	for range 1 + rng.IntN(8) {
+		name := names[rng.IntN(len(names))]
+		p := fmt.Sprintf("%s/f/%d", root, rng.IntN(6))
+		switch rng.IntN(5) {
+		case 0:
+			env = append(env, name+"="+contents[rng.IntN(len(contents))])
+		case 1:
+			files[root+"/s/"+strings.ToLower(name)] = content()
+		case 2:
+			env = append(env, name+"_FILE_FILE="+p)
+			files[p] = content()
+		default:
+			env = append(env, name+"_FILE="+p)
+			if rng.IntN(4) > 0 {
+				files[p] = content()
 			}
 		}
-		for i := range env {
-			env[i] = root.Replace(env[i])
+	}
+	s := defaultSettings()
+	if rng.IntN(2) == 0 {
+		s.Secrets.Dir = []string{root + "/s"}
+	}
+	if rng.IntN(3) == 0 {
+		s.Require = []string{names[rng.IntN(len(names))]}
+	}
+	args := []string{"cmd", "${" + names[rng.IntN(len(names))] + "}", "${PW:-d}"}
+	return env, args, files, s
+}
+
+// TestHostileRuns: across hostile runs, with and without every problem
+// reported, no line shows a file's content or a raw control or bidi
+// character, and no file is opened whose path came from a file; and the
+// environment's order changes only the order of the result, never what is
+// read, set or refused. The first runs go through the real binary too,
+// with --check, with SHIM_VERBOSE and as a plain run.
+func TestHostileRuns(t *testing.T) {
+	dir := t.TempDir()
+	for seed := range runs(3000) {
+		root := fmt.Sprintf("%s/%d", dir, seed)
+		env, args, files, s := hostileRun(rand.New(rand.NewPCG(seed, 2)), root)
+		reversed := newEnv(env).list() // with duplicate names the first wins, by design: keep the first
+		slices.Reverse(reversed)
+		var opened, outcomes []string
+		for _, run := range []struct {
+			env []string
+			all bool
+		}{{env, false}, {env, true}, {reversed, true}} {
+			got, err := resolve(request{environ: run.env, args: args, Rules: s.Rules, entryLimit: 256, report: true, allProblems: run.all}, recordingFiles{files, &opened})
+			out := strings.Join(append(got.report, messages(err)), "\n")
+			if strings.Contains(out, sentinel) || strings.Contains(out, numericSentinel) {
+				t.Fatalf("seed %d: env %q: output shows a secret:\n%s", seed, run.env, out)
+			}
+			if slices.ContainsFunc(opened, func(p string) bool { return strings.Contains(p, sentinel) }) {
+				t.Fatalf("seed %d: env %q: opened %q, a path that came from a file", seed, run.env, opened)
+			}
+			if strings.ContainsAny(out, "\r\x00\u202e") { // names are quoted, controls escaped
+				t.Fatalf("seed %d: a control or bidi character in a line: %q", seed, out)
+			}
+			lines := slices.Concat(got.env, strings.Split(messages(err), "\n"))
+			slices.Sort(lines)
+			outcomes = append(outcomes, strings.Join(lines, "\n"))
+		}
+		if outcomes[1] != outcomes[2] {
+			t.Fatalf("seed %d: env %q\nin order:\n%s\nreversed, duplicates dropped:\n%s", seed, env, outcomes[1], outcomes[2])
+		}
+		if seed >= runs(60) {
+			continue
+		}
+		os.MkdirAll(root+"/f", 0o755)
+		os.MkdirAll(root+"/s", 0o755)
+		for p, content := range files {
+			if content != dirFile {
+				os.WriteFile(p, []byte(content), 0o600)
+			}
 		}
 		env = slices.DeleteFunc(env, func(kv string) bool { return strings.Contains(kv, "\x00") }) // no environment holds one
 		if len(s.Secrets.Dir) > 0 {
-			env = append(env, "SHIM_SECRETS_DIR="+dir+"/s")
+			env = append(env, "SHIM_SECRETS_DIR="+root+"/s")
 		}
 		// Hosts, and a port and a database number from files at the end, so
 		// that URL parts from files reach a URL in most runs.
-		os.WriteFile(dir+"/port", []byte(numericSentinel+"\n"), 0o600)
-		env = append(env, "PGHOST=db", "REDIS_HOST=cache", "PGPORT_FILE="+dir+"/port", "REDIS_DB_FILE="+dir+"/port")
+		os.WriteFile(root+"/port", []byte(numericSentinel+"\n"), 0o600)
+		env = append(env, "PGHOST=db", "REDIS_HOST=cache", "PGPORT_FILE="+root+"/port", "REDIS_DB_FILE="+root+"/port")
 		if len(s.Require) > 0 {
 			env = append(env, "SHIM_REQUIRE="+strings.ReplaceAll(s.Require[0], "\n", ""))
 		}
