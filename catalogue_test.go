@@ -95,7 +95,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		// One pure failure, for the prefix, the hint lines and the status; a
 		// run stops at the first problem, --check reports every one.
 		{name: "missing file", env: []string{"S_FILE={dir}/s"}, args: []string{"probe"}, wantCode: 125, wantStderr: missing("S")},
-		{name: "every problem with --check", env: []string{"A_FILE={dir}/a", "B_FILE={dir}/b", "SHIM_REQUIRE=DATABSE_URL", "PGHOST=db", "REDIS_HOST=cache", "REDIS_PORT=http"}, args: []string{"no-such-command"}, wantCode: 125, wantStderr: missing("A"),
+		{name: "every problem with --check", emulated: reversedEnv, env: []string{"A_FILE={dir}/a", "B_FILE={dir}/b", "SHIM_REQUIRE=DATABSE_URL", "PGHOST=db", "REDIS_HOST=cache", "REDIS_PORT=http"}, args: []string{"no-such-command"}, wantCode: 125, wantStderr: missing("A"),
 			check: &result{code: 125, stdout: "set DATABASE_URL=postgresql://db:5432 (assembled, no password)\n", stderr: missing("A") + missing("B") + shimLines("REDIS_PORT: not a port number (1-65535)", "hint: set REDIS_URL yourself, or SHIM_REDIS_URL=false to leave it unset",
 				"DATABSE_URL is required (SHIM_REQUIRE) but not set", "hint: did you mean DATABASE_URL, which is set?", "exec no-such-command: not found in PATH")}},
 

@@ -259,15 +259,6 @@ func parseProbe(t *testing.T, out string) probeReport {
 	return p
 }
 
-// requireStatic skips tests that need the binary as shim ships: static,
-// without the race detector's runtime.
-func requireStatic(t *testing.T) {
-	t.Helper()
-	if f, err := elf.Open(shimPath); err != nil || slices.ContainsFunc(f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_INTERP }) {
-		t.Skip("the test binary is not static (built with -race?)")
-	}
-}
-
 // kernelArch is the kernel's architecture as GOARCH names it, from
 // /proc/sys/kernel/arch (Linux 6.1 on), not uname, which qemu-user answers
 // with the guest's machine.
@@ -475,7 +466,10 @@ func TestSignalWhileResolving(t *testing.T) {
 // new image before any handler and the kernel drops it, as for any PID 1.
 func TestSignalAtAnyMoment(t *testing.T) {
 	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
-	requireStatic(t) // with cgo (the race detector), Go cannot mask every thread
+	// As shim ships, static: with cgo (the race detector), Go cannot mask every thread.
+	if f, err := elf.Open(shimPath); err != nil || slices.ContainsFunc(f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_INTERP }) {
+		t.Skip("the test binary is not static (built with -race?)")
+	}
 	dir := t.TempDir()
 	for i := range 200 {
 		writeSecret(t, dir, fmt.Sprintf("s%d", i), sentinel, 0o600)
