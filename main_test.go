@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"debug/elf"
 	"errors"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -49,6 +50,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := 1
+	flag.Parse()
 	if err := installBinaries(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	} else {
@@ -59,9 +61,9 @@ func TestMain(m *testing.M) {
 }
 
 // installBinaries copies the test binary where every user may read it, as
-// shim, with probe and launch as links. Built with -cover, each child would
-// print "warning: GOCOVERDIR not set" into compared outputs: children get a
-// GOCOVERDIR every user may write, which the probe leaves out of its report.
+// shim, with probe and launch as links. Built with -cover, the children
+// write their counters beside the test's own, so the percentage and the
+// profile count what the real binary ran (the probe leaves GOCOVERDIR out).
 func installBinaries() error {
 	data, err := os.ReadFile("/proc/self/exe")
 	binDir, _ = os.MkdirTemp("", "shim-test-")
@@ -69,9 +71,12 @@ func installBinaries() error {
 	if err := errors.Join(err, os.Chmod(binDir, 0o755), os.WriteFile(shimPath, data, 0o755), os.Link(shimPath, probePath), os.Link(shimPath, filepath.Join(binDir, "launch"))); err != nil {
 		return err
 	}
-	if testing.CoverMode() != "" {
-		coverDir = filepath.Join(binDir, "cover")
-		return errors.Join(os.Mkdir(coverDir, 0o755), os.Chmod(coverDir, 0o1777))
+	if testing.CoverMode() != "" { // the children count too: into the directory the test's own profile is made from
+		coverDir = flag.Lookup("test.gocoverdir").Value.String()
+		for d := filepath.Dir(coverDir); strings.Contains(d, "/go-build"); d = filepath.Dir(d) {
+			os.Chmod(d, 0o711) // the go command's temporary directory, for children that switch users
+		}
+		return os.Chmod(coverDir, 0o1777)
 	}
 	return nil
 }
