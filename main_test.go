@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,9 +82,19 @@ func installBinaries() error {
 	return nil
 }
 
-// withCover adds the children's GOCOVERDIR to env, unless it has one:
-// a test that counts the environment's bytes counts it in itself.
+// raceBuild: built with -race, whose runtime sleeps a second as each child exits.
+var raceBuild = func() bool {
+	bi, _ := debug.ReadBuildInfo()
+	return bi != nil && slices.Contains(bi.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
+}()
+
+// withCover adds the children's GOCOVERDIR to env, unless it has one (a
+// test that counts the environment's bytes counts it in itself), and under
+// -race turns the exit's sleep off.
 func withCover(env []string) []string {
+	if raceBuild {
+		env = append(slices.Clip(env), "GORACE=atexit_sleep_ms=0")
+	}
 	if coverDir == "" || slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOCOVERDIR=") }) {
 		return env
 	}
@@ -99,7 +110,7 @@ func probe(args []string) {
 		fmt.Printf("arg %q\n", a)
 	}
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOCOVERDIR=") {
+		if !strings.HasPrefix(kv, "GOCOVERDIR=") && !strings.HasPrefix(kv, "GORACE=") {
 			fmt.Printf("env %q\n", kv)
 		}
 	}
