@@ -38,5 +38,5 @@ func become(uint32, uint32, []uint32) error {
 func needSwitch(uint32, uint32, []uint32) bool { return true }
 
 func sealedFile(string, []byte, int, int) (string, error) {
-	return "", errors.New("SHIM_RENDER is supported on Linux only")
+	return "", errors.New("in-memory files are supported on Linux only")
 }

@@ -225,7 +225,7 @@ func userFor(spec string) (*credentials, error) {
 
 // renderer gives SHIM_RENDER's templates the file reader and, for the files
 // it makes, the ids the command runs as; nil without templates.
-func renderer(items []string, files *osFiles, user *credentials) func(func(string) (string, bool)) ([]rendered, error) {
+func renderer(items []string, files *osFiles, user *credentials) func(func(string) (string, bool), func(error) string) ([]rendered, error) {
 	if len(items) == 0 {
 		return nil
 	}

@@ -25,7 +25,7 @@ type templates struct {
 
 // render fills every template with lookup's values; it stops at the first
 // problem, which names the template and the line but never a value.
-func (t templates) render(lookup func(string) (string, bool)) ([]rendered, error) {
+func (t templates) render(lookup func(string) (string, bool), hint func(error) string) ([]rendered, error) {
 	var out []rendered
 	for _, item := range t.items {
 		name, p, _ := strings.Cut(item, "=")
@@ -42,7 +42,7 @@ func (t templates) render(lookup func(string) (string, bool)) ([]rendered, error
 		if err != nil {
 			return nil, templateError(origin, err)
 		}
-		content, used, err := fill(text, lookup, t.limit(name))
+		content, used, err := fill(text, lookup, hint, t.limit(name))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", origin, quote(p), err)
 		}
@@ -62,7 +62,7 @@ func (t templates) limit(name string) int { return max(t.entryLimit-len(name)-2,
 // fill expands ${NAME} and ${NAME:-word} line by line, with the rules of an
 // argument. A value holding a line break would add lines, and directives,
 // to a line-based config, so it is refused; byte for byte otherwise.
-func fill(text []byte, lookup func(string) (string, bool), limit int) ([]byte, []string, error) {
+func fill(text []byte, lookup func(string) (string, bool), hint func(error) string, limit int) ([]byte, []string, error) {
 	switch {
 	case len(text) > limit:
 		return nil, nil, failf("over the limit of %d bytes for a template", limit)
@@ -74,7 +74,7 @@ func fill(text []byte, lookup func(string) (string, bool), limit int) ([]byte, [
 	for i, line := range strings.SplitAfter(string(text), "\n") {
 		filled, names, err := expandArg(line, lookup)
 		if err != nil {
-			return nil, nil, fmt.Errorf("line %d: %w", i+1, err)
+			return nil, nil, fail(fmt.Sprintf("line %d: %v", i+1, err), hint(err))
 		}
 		for _, name := range names {
 			if v, _ := lookup(name); strings.ContainsAny(v, "\r\n") {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,12 @@ func TestRender(t *testing.T) {
 		return func(r *request) {
 			r.render = templates{items: items, read: files.read, handOn: handOnAt("/dev/fd/9"), entryLimit: r.entryLimit}.render
 		}
+	}
+	noMemfd := func(r *request) { // as exec_other.go's stand-in answers
+		r.render = templates{items: []string{"CONF=/plain"}, read: files.read, entryLimit: r.entryLimit,
+			handOn: func(string, []byte) (string, error) {
+				return "", errors.New("in-memory files are supported on Linux only")
+			}}.render
 	}
 	in := func(p string) string { return "SHIM_RENDER: CONF: " + quote(p) + ": " }
 	argHint := "\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${"
@@ -63,6 +70,8 @@ func TestRender(t *testing.T) {
 			wantErr: "SHIM_RENDER: CONF: open /none: no such file or directory\nhint: the template is probably not mounted: compare the service's configs: (Compose, Swarm) or the ConfigMap's items (Kubernetes) with what the container has"},
 		{name: "denied", env: env, files: files, req: render("CONF=/denied"),
 			wantErr: "SHIM_RENDER: CONF: open /denied: permission denied\nhint: /denied is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges"},
+		{name: "no in-memory file, and no hint about ${...}", env: env, files: files, req: noMemfd,
+			wantErr: "SHIM_RENDER: CONF: in-memory files are supported on Linux only"},
 		{name: "a directory", env: env, files: files, req: render("CONF=/dir"), wantErr: "SHIM_RENDER: CONF: open /dir: not a regular file (a directory)"},
 	})
 }

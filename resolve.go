@@ -71,11 +71,12 @@ func isPathVariable(name string) bool {
 type request struct {
 	Rules
 	environ, args []string
-	home, runAs   string                                                       // SHIM_USER's HOME and how the report names it; "" without one
-	entryLimit    int                                                          // the kernel's limit on one NAME=value string, NUL included
-	report        bool                                                         // write the report (--check, SHIM_VERBOSE)
-	allProblems   bool                                                         // go on after a problem to report them all (--check)
-	render        func(lookup func(string) (string, bool)) ([]rendered, error) // SHIM_RENDER's templates
+	home, runAs   string // SHIM_USER's HOME and how the report names it; "" without one
+	entryLimit    int    // the kernel's limit on one NAME=value string, NUL included
+	report        bool   // write the report (--check, SHIM_VERBOSE)
+	allProblems   bool   // go on after a problem to report them all (--check)
+	// SHIM_RENDER's templates, filled from lookup; hint explains a ${...} refused
+	render func(lookup func(string) (string, bool), hint func(error) string) ([]rendered, error)
 }
 
 // rendered is one template filled and handed on at path, as the report
@@ -405,11 +406,7 @@ func (r *resolver) renderFiles() {
 	if r.render == nil {
 		return
 	}
-	files, err := r.render(r.env.get)
-	var p *problem
-	if err != nil && !errors.As(err, &p) { // ${...} refused as in an argument
-		err = withHints(err, r.argHint(err))
-	}
+	files, err := r.render(r.env.get, r.argHint)
 	if err != nil {
 		r.problem(err)
 		return
