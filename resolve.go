@@ -162,13 +162,19 @@ func (r *resolver) expandFiles() {
 			continue
 		}
 		value, set := r.env.get(name)
-		rival, claimed := claims[name] // X_FILE and FILE__X
-		if !claimed {
-			rival = name
-		}
+		rival, claimed := claims[name]
 		switch {
-		case value != "" || claimed:
-			if r.problem(failf("both %s and %s are set (but are exclusive)", quote(rival), quote(v.name))) {
+		case claimed: // X_FILE and FILE__X: neither is read, in either order
+			plan = slices.DeleteFunc(plan, func(p planned) bool { return p.target == name })
+			first, second := rival, v.name
+			if strings.HasSuffix(second, r.Suffix) {
+				first, second = second, first
+			}
+			if r.problem(failf("both %s and %s are set (but are exclusive)", quote(first), quote(second))) {
+				return
+			}
+		case value != "":
+			if r.problem(failf("both %s and %s are set (but are exclusive)", quote(name), quote(v.name))) {
 				return
 			}
 		case strings.HasPrefix(name, "SHIM_"):

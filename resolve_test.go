@@ -206,6 +206,8 @@ func TestExpandFiles(t *testing.T) {
 			wantReport: []string{"skip FILE__: no variable name after FILE__", "set PW from /pw (11 bytes)", "set X_ from /pw (11 bytes)"}},
 		{name: "one name reached both ways", env: []string{"PW_FILE=/pw", "FILE__PW=/pw", "FILE__Q=/pw", "Q=x"}, files: fakeFiles{"/pw": pw}, all: true,
 			wantErr: "both PW_FILE and FILE__PW are set (but are exclusive)\nboth Q and FILE__Q are set (but are exclusive)"},
+		{name: "one name reached both ways, in the other order: neither file is read", env: []string{"FILE__PW=/nul", "PW_FILE=/nul"}, files: fakeFiles{"/nul": "a\x00"}, all: true,
+			wantErr: "both PW_FILE and FILE__PW are set (but are exclusive)"},
 		{name: "SHIM_PREFIX= turns FILE__ off", env: []string{"FILE__PW=/pw"}, set: func(s *shimSettings) { s.Prefix = "" }, want: []string{"FILE__PW=/pw"}},
 		{name: "the first of duplicate names wins, as for getenv", env: []string{"A=1", "A_FILE=/a", "A=2", "B=x", "A_FILE=/other"},
 			set: skip("A_FILE"), want: []string{"A=1", "A_FILE=/a", "B=x"}},
