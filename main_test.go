@@ -621,7 +621,8 @@ func (r recordingFiles) read(p string, limit int, regularOnly bool) ([]byte, err
 }
 
 // hostileRun makes a random run of what a careless operator or an attacker
-// writes: *_FILE chains, URL parts and secrets directories, bad values,
+// writes: *_FILE and FILE__ chains, URL parts, secrets directories and a
+// template, bad values,
 // hostile names, files over the limit, under root. Each file's content
 // holds a sentinel.
 func hostileRun(rng *rand.Rand, root string) ([]string, []string, fakeFiles, shimSettings) {
@@ -641,13 +642,16 @@ func hostileRun(rng *rand.Rand, root string) ([]string, []string, fakeFiles, shi
 	for range 1 + rng.IntN(8) {
 		name := names[rng.IntN(len(names))]
 		p := fmt.Sprintf("%s/f/%d", root, rng.IntN(6))
-		switch rng.IntN(5) {
+		switch rng.IntN(6) {
 		case 0:
 			env = append(env, name+"="+contents[rng.IntN(len(contents))])
 		case 1:
 			files[root+"/s/"+strings.ToLower(name)] = content()
 		case 2:
 			env = append(env, name+"_FILE_FILE="+p)
+			files[p] = content()
+		case 3:
+			env = append(env, "FILE__"+name+"="+p)
 			files[p] = content()
 		default:
 			env = append(env, name+"_FILE="+p)
@@ -662,6 +666,9 @@ func hostileRun(rng *rand.Rand, root string) ([]string, []string, fakeFiles, shi
 	}
 	if rng.IntN(3) == 0 {
 		s.Require = []string{names[rng.IntN(len(names))]}
+	}
+	if rng.IntN(2) == 0 { // a template of the names, filled in memory
+		s.Render, files[root+"/t"] = []string{"CONF=" + root + "/t"}, fmt.Sprintf("a ${%s}\nb ${PW:-d}\n", names[rng.IntN(len(names))])
 	}
 	args := []string{"cmd", "${" + names[rng.IntN(len(names))] + "}", "${PW:-d}"}
 	return env, args, files, s
@@ -685,7 +692,11 @@ func TestHostileRuns(t *testing.T) {
 			env []string
 			all bool
 		}{{env, false}, {env, true}, {reversed, true}} {
-			got, err := resolve(request{environ: run.env, args: args, Rules: s.Rules, entryLimit: 256, report: true, allProblems: run.all}, recordingFiles{files, &opened})
+			req := request{environ: run.env, args: args, Rules: s.Rules, entryLimit: 256, report: true, allProblems: run.all}
+			if s.Render != nil {
+				req.render = templates{items: s.Render, read: recordingFiles{files, &opened}.read, handOn: handOnAt("/dev/fd/9"), entryLimit: 256}.render
+			}
+			got, err := resolve(req, recordingFiles{files, &opened})
 			out := strings.Join(append(got.report, messages(err)), "\n")
 			if strings.Contains(out, sentinel) || strings.Contains(out, numericSentinel) {
 				t.Fatalf("seed %d: env %q: output shows a secret:\n%s", seed, run.env, out)
@@ -721,6 +732,9 @@ func TestHostileRuns(t *testing.T) {
 		// that URL parts from files reach a URL in most runs.
 		os.WriteFile(root+"/port", []byte(numericSentinel+"\n"), 0o600)
 		env = append(env, "PGHOST=db", "REDIS_HOST=cache", "PGPORT_FILE="+root+"/port", "REDIS_DB_FILE="+root+"/port")
+		if s.Render != nil {
+			env = append(env, "SHIM_RENDER="+s.Render[0])
+		}
 		if len(s.Require) > 0 {
 			env = append(env, "SHIM_REQUIRE="+strings.ReplaceAll(s.Require[0], "\n", ""))
 		}
