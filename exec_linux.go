@@ -1,13 +1,12 @@
 package main
 
-// What only Linux has: the kernel's limits on argv and envp, noexec mounts
-// and binfmt_misc, a signal mask for every thread, the switch of the one
-// thread that execs to the command's ids, and the sealed in-memory file a
-// rendered template is handed on in.
+// What only Linux has: the kernel's limits on argv and envp, noexec mounts,
+// a signal mask for every thread, the switch of the one thread that execs to
+// the command's ids, and the sealed in-memory file a rendered template is
+// handed on in.
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -43,14 +42,6 @@ func argMax() int {
 func noexecMount(path string) bool {
 	var fs unix.Statfs_t
 	return unix.Statfs(path, &fs) == nil && fs.Flags&unix.ST_NOEXEC != 0
-}
-
-// binfmtMisc reports whether the kernel has binfmt_misc formats (qemu-user,
-// Wine, jar), which may run a file the other handlers refuse.
-func binfmtMisc() bool {
-	entries, _ := os.ReadDir("/proc/sys/fs/binfmt_misc")
-	status, _ := os.ReadFile("/proc/sys/fs/binfmt_misc/status")
-	return len(entries) > 2 && strings.HasPrefix(string(status), "enabled")
 }
 
 // defaultAction sets the kernel's default action for sig behind Go's back:
@@ -167,9 +158,6 @@ func switchError(call string, errno unix.Errno, c ids) error {
 	}
 	return err
 }
-
-// errBadLoader is execve's answer for a PT_INTERP that is no program.
-const errBadLoader = unix.ELIBBAD
 
 // sealedFile hands content on to the command in an anonymous in-memory
 // file: sealed, so no opener can change it, mode 0400 and owned by the

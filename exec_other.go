@@ -8,11 +8,7 @@ package main
 import (
 	"errors"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
-
-const errBadLoader = unix.ENOEXEC
 
 const userSwitch = false
 
@@ -23,8 +19,6 @@ func maxEntry() int { return 256 << 10 }
 func argMax() int { return 256 << 10 }
 
 func noexecMount(string) bool { return false }
-
-func binfmtMisc() bool { return false }
 
 func onlyThisThreadTakes([]syscall.Signal) {}
 

@@ -329,6 +329,8 @@ func TestEmulationDetected(t *testing.T) {
 // qemu-user hands the guest its environment in reverse order.
 const reversedEnv = "qemu-user reverses the environment it hands the guest"
 
+const noPtrace = "qemu-user has no ptrace, which --check asks execve with"
+
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
