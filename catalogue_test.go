@@ -170,7 +170,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		rows = append(rows, catalogueRow{name: "a program for another machine, with an emulator", emulated: foreign, files: arm64Prog, args: []string{"--check", "{dir}/prog"}, wantStdout: "exec {dir}/prog\n"})
 	} else if runtime.GOARCH == "amd64" { // arm64 is made from an x86-64 /bin/true
 		rows = append(rows, catalogueRow{name: "a program for another machine", emulated: foreign, files: arm64Prog, args: []string{"{dir}/prog"}, sameCheck: true, wantCode: 126,
-			wantStderr: "shim: exec {dir}/prog: exec format error\nshim: hint: the file is not a program for this machine (built for another CPU?)\n"})
+			wantStderr: "shim: exec {dir}/prog: exec format error\nshim: hint: the file is an ELF file this machine cannot run (built for another CPU, or damaged)\n"})
 	}
 	// The command's own status passes through.
 	for _, code := range []int{0, 1, 2, 125, 126, 127, 255} {

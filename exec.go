@@ -192,7 +192,7 @@ func cause(path string, err error) string {
 		case isScript:
 			return what + " has a #! line that names no interpreter, or one cut off at 255 bytes"
 		case strings.HasPrefix(head, "\x7fELF"):
-			return what + " is not a program for this machine (built for another CPU?)"
+			return what + " is an ELF file this machine cannot run (built for another CPU, or damaged)"
 		default:
 			return what + " is not a program: neither an ELF binary nor a script with a #! line"
 		}
