@@ -28,7 +28,7 @@ type execPlan struct {
 }
 
 // newCommand finds the command as execvp does, in the PATH of the command's
-// own environment, and checks what execve would refuse with a bare E2BIG.
+// own environment.
 func newCommand(written string, args, env []string, secretPath bool) (execPlan, error) {
 	c := execPlan{shown: written, args: args, env: env}
 	path, err := lookPath(args[0], pathOf(env))
@@ -39,7 +39,7 @@ func newCommand(written string, args, env []string, secretPath bool) (execPlan, 
 	if written == args[0] && !secretPath { // a secret PATH's directory is its value
 		c.shown = path
 	}
-	return c, checkSize(path, len(args), args, env)
+	return c, nil
 }
 
 func pathOf(env []string) string {
@@ -84,12 +84,11 @@ func lookPath(file, pathList string) (string, error) {
 	return "", errors.New("not found in PATH")
 }
 
-// checkSize names what execve would reject with a bare E2BIG: one string
-// over MAX_ARG_STRLEN, or the file name, strings and pointers over ARG_MAX,
-// counted on what execve is given, not a #! script's rewritten arguments.
-func checkSize(path string, given int, args, env []string) error {
-	pointers := max(given, 1) + len(env)
-	total := len(path) + 1 + strconv.IntSize/8*pointers
+// sizeError names what made execve answer a bare E2BIG: one string over
+// MAX_ARG_STRLEN, or the file name, strings and pointers over ARG_MAX; nil
+// when only a #! script's rewritten arguments are over.
+func sizeError(path string, args, env []string) error {
+	total := len(path) + 1 + strconv.IntSize/8*(max(len(args), 1)+len(env))
 	for i, a := range args {
 		if len(a)+1 > maxEntry() {
 			return fail(fmt.Sprintf("argument %d is %d bytes, over the kernel's limit of %d for one argument", i, len(a), maxEntry()-1),
@@ -141,8 +140,8 @@ func (c execPlan) explain(err error) error {
 	var st unix.Stat_t
 	exists, code := unix.Stat(c.path, &st) == nil, exitCannotRun
 	switch {
-	case errors.Is(err, unix.E2BIG): // over the limits only once a #! line rewrote the arguments
-		return fail(fmt.Sprintf("exec %s: %v", quote(c.shown), unix.E2BIG), sizeHint)
+	case errors.Is(err, unix.E2BIG):
+		return cmp.Or(sizeError(c.path, c.args, c.env), fail(fmt.Sprintf("exec %s: %v", quote(c.shown), unix.E2BIG), sizeHint))
 	case (errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)) && !exists:
 		code = exitNotFound
 	case errors.Is(err, unix.EACCES) && st.Mode&unix.S_IFMT == unix.S_IFDIR:

@@ -226,7 +226,7 @@ func TestCheckRunsNothing(t *testing.T) {
 // a pointer for each string execve was given, against ARG_MAX; a #!
 // script's argv[0] is then replaced by its path and the interpreter added,
 // with no pointer counted for them (fs/exec.c, binfmt_script.c). Around the
-// boundary checkSize agrees with the kernel, and where only the rewritten
+// boundary sizeError agrees with the kernel, and where only the rewritten
 // arguments are too large a run and --check say so, with the size hint,
 // counted on the environment the command gets, here read from secret files.
 func TestArgMaxAsTheKernelCounts(t *testing.T) {
@@ -254,8 +254,8 @@ func TestArgMaxAsTheKernelCounts(t *testing.T) {
 			if got := kernelErrno(t, path, []string{path}, envFor(path, over)); got != want {
 				t.Errorf("%s at ARG_MAX%+d: the kernel says %v, the arithmetic %v", path, over, got, want)
 			}
-			if err := checkSize(path, 1, []string{path}, envFor(path, over)); path == probePath && (err != nil) != (want != 0) {
-				t.Errorf("%s at ARG_MAX%+d: checkSize says %v, the kernel %v", path, over, err, want)
+			if err := sizeError(path, []string{path}, envFor(path, over)); path == probePath && (err != nil) != (want != 0) {
+				t.Errorf("%s at ARG_MAX%+d: sizeError says %v, the kernel %v", path, over, err, want)
 			}
 		}
 	}
