@@ -9,10 +9,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -115,12 +113,11 @@ func (c execPlan) exec() error {
 	return c.explain(unix.Exec(c.path, c.args, c.env))
 }
 
-// check is --check's verdict, asked of the kernel rather than predicted: the
-// command is exec'd in a child that ptrace stops before its first
-// instruction, and killed there. Where the kernel refuses the traced child,
-// only a run can tell.
+// check is --check's verdict, asked of the kernel rather than predicted:
+// the command is exec'd in a child stopped before its first instruction,
+// and killed there. Where the kernel refuses that child, only a run can tell.
 func (c execPlan) check() (unknown string, err error) {
-	child, err := os.StartProcess(c.path, c.args, &os.ProcAttr{Env: c.env, Sys: &syscall.SysProcAttr{Ptrace: true}})
+	child, err := stopped(c.path, masked(c.args), masked(c.env))
 	if err == nil {
 		child.Kill()
 		child.Wait()
@@ -133,6 +130,16 @@ func (c execPlan) check() (unknown string, err error) {
 		return "the kernel refused --check's traced child (" + errno.Error() + ")", nil
 	}
 	return "", c.explain(errno)
+}
+
+// masked replaces every string by as many x's: execve's answer depends on
+// their sizes alone, and no value reaches the stopped child's cmdline.
+func masked(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.Repeat("x", len(s))
+	}
+	return out
 }
 
 // explain maps a failed execve to its status, with a hint at the cause.

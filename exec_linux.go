@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -157,6 +158,13 @@ func switchError(call string, errno unix.Errno, c ids) error {
 		return withHints(err, "a user namespace that denies setgroups (rootless containers): run the container as the user instead")
 	}
 	return err
+}
+
+// stopped execs path in a child that ptrace stops before the program's
+// first instruction. The child dies with shim's thread: a tracer that dies
+// would otherwise set it running.
+func stopped(path string, args, env []string) (*os.Process, error) {
+	return os.StartProcess(path, args, &os.ProcAttr{Env: env, Sys: &syscall.SysProcAttr{Ptrace: true, Pdeathsig: syscall.SIGKILL}})
 }
 
 // sealedFile hands content on to the command in an anonymous in-memory
