@@ -173,9 +173,11 @@ func cause(path string, err error) string {
 			return "the file exists, so what is missing is " + what
 		case statErr != nil:
 			return ""
-		case !errors.Is(err, unix.EACCES): // not a question of permission
-		case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		case st.Mode&unix.S_IFMT != unix.S_IFREG && errors.Is(err, unix.EACCES):
 			return what + " is not a regular file"
+		case st.Mode&unix.S_IFMT != unix.S_IFREG: // never opened: a device's open has effects
+			return ""
+		case !errors.Is(err, unix.EACCES): // not a question of permission
 		case noexecMount(path):
 			return what + " is on a file system mounted noexec"
 		case unix.Access(path, unix.X_OK) != nil:

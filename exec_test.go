@@ -75,11 +75,12 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 	writeLines("short", []byte("#!/bin/sh\n"), 0o755)
 	writeLines("text", []byte(strings.Repeat("just some text\n", 8)), 0o755)
 	os.Mkdir("dir", 0o755)
+	unix.Mkfifo("fifo", 0o755) // an interpreter that must never be opened
 	for i := range 7 {
 		writeLines(fmt.Sprintf("chain%d", i+1), fmt.Appendf(nil, "#!chain%d\n", i), 0o755)
 	}
 	pick := func(list ...string) string { return list[rng.IntN(len(list))] }
-	names := []string{"/bin/sh", "chain0", "./chain0", "/bin/sh\u00a0", "missing", "dir", "noexec", "text", "short",
+	names := []string{"/bin/sh", "chain0", "./chain0", "/bin/sh\u00a0", "missing", "dir", "fifo", "noexec", "text", "short",
 		"chain1", "chain3", "chain4", "chain5", "chain6", "chain7", strings.Repeat("/", 250) + "chain0"}
 	var paths []string
 	add := func(data []byte, mode os.FileMode) {
