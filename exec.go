@@ -117,7 +117,7 @@ func (c execPlan) exec() error {
 // the command is exec'd in a child stopped before its first instruction,
 // and killed there. Where the kernel refuses that child, only a run can tell.
 func (c execPlan) check() (unknown string, err error) {
-	child, err := stopped(c.path, masked(c.args), masked(c.env))
+	child, err := execStopped(c.path, masked(c.args), masked(c.env))
 	if err == nil {
 		child.Kill()
 		child.Wait()

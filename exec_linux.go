@@ -160,10 +160,10 @@ func switchError(call string, errno unix.Errno, c ids) error {
 	return err
 }
 
-// stopped execs path in a child that ptrace stops before the program's
+// execStopped execs path in a child that ptrace stops before the program's
 // first instruction. The child dies with shim's thread: a tracer that dies
 // would otherwise set it running.
-func stopped(path string, args, env []string) (*os.Process, error) {
+func execStopped(path string, args, env []string) (*os.Process, error) {
 	return os.StartProcess(path, args, &os.ProcAttr{Env: env, Sys: &syscall.SysProcAttr{Ptrace: true, Pdeathsig: syscall.SIGKILL}})
 }
 

@@ -32,8 +32,8 @@ func become(uint32, uint32, []uint32) error {
 
 func needSwitch(uint32, uint32, []uint32) bool { return true }
 
-// stopped would need a death signal for the child, which only Linux gives.
-func stopped(string, []string, []string) (*os.Process, error) { return nil, syscall.ENOSYS }
+// execStopped would need a death signal for the child, which only Linux gives.
+func execStopped(string, []string, []string) (*os.Process, error) { return nil, syscall.ENOSYS }
 
 func sealedFile(string, []byte, int, int) (string, error) {
 	return "", errors.New("in-memory files are supported on Linux only")

@@ -210,7 +210,7 @@ func hintHolds(path string, errno unix.Errno, hint string) bool {
 // argument or variable in it, only as many x's.
 func TestCheckStopsTheChild(t *testing.T) {
 	skipIfEmulated(t, noPtrace)
-	child, err := stopped(probePath, masked([]string{"probe", sentinel}), masked([]string{"S=" + sentinel}))
+	child, err := execStopped(probePath, masked([]string{"probe", sentinel}), masked([]string{"S=" + sentinel}))
 	if err != nil {
 		t.Fatal(err)
 	}
