@@ -446,17 +446,6 @@ func TestReport(t *testing.T) {
 	runResolveCases(t, cases)
 }
 
-func TestDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b        string
-		limit, want int
-	}{{"abc", "abc", 1, 0}, {"kitten", "sitting", 3, 3}, {"POSTGRES_DB_PASSWORD", "POSTGRES_PASSWORD", 5, 3}, {"", "", 1, 2}, {"ab", "abcd", 1, 2}, {"abcd", "ab", 1, 2}, {"ab", "abc", 1, 1}} {
-		if got := distance(c.a, c.b, c.limit); got != c.want {
-			t.Errorf("distance(%q, %q, %d) = %d, want %d", c.a, c.b, c.limit, got, c.want)
-		}
-	}
-}
-
 // FuzzExpandFiles: through the real reader, any file arrives exactly
 // (trimmed) or is refused, never a prefix, by a message that does not carry
 // it; every other variable passes through. Generated seeds sit around the
