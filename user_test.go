@@ -255,7 +255,7 @@ func TestCredentialsExactly(t *testing.T) {
 	writeSecret(t, private, "deathsig", "#!/bin/sh\n", 0o755)
 	writeSecret(t, private, "mycmd", "#!/bin/sh\n", 0o755)
 	writeSecret(t, dir, "script", "#!/bin/sh\n", 0o700)
-	copyFile("/bin/true", dir+"/binary", 0o700)
+	copyTrue(dir+"/binary", program, 0o700)
 	blocked, secret, users := writeSecret(t, private, "pw", sentinel, 0o644), writeSecret(t, dir, "pw", "read as root\n", 0o600), writeSecret(t, dir, "users", sentinel, 0o600)
 	os.Chown(users, 1000, 1000)
 	etc := func(n int) []string { // the fixture files, app in n more groups, on /etc; none if n < 0
@@ -305,9 +305,9 @@ func TestCredentialsExactly(t *testing.T) {
 		note := map[bool]string{true: " (whether the kernel runs it only a run tells: the kernel refused --check's traced child (resource temporarily unavailable))"}[n != "2"]
 		cases = append(cases, credCase{name: "nproc " + n, wrap: []string{tool("prlimit"), "--nproc=" + n}, env: user("43917"), cmd: []string{"/bin/cat", "/proc/self/status"}, times: int(runs(20)), checkNote: note})
 	}
+	shim, _ := os.ReadFile(shimPath)
 	for i, mode := range []os.FileMode{os.ModeSetuid, os.ModeSetgid, os.ModeSetuid, os.ModeSetgid} {
-		bin := filepath.Join(openTempDir(t), "shim")
-		copyFile(shimPath, bin, 0o755|mode)
+		bin := writeSecret(t, openTempDir(t), "shim", string(shim), 0o755|mode)
 		cases = append(cases, credCase{name: fmt.Sprint("setuid ", i), wrap: []string{bin}, uid: i / 2 * 65534, code: 125, want: "shim: refusing to run setuid or setgid; remove the bits with chmod u-s,g-s\n"})
 	}
 	for _, from := range []credCase{{name: "root"}, {name: "root with groups", groups: []uint32{0, 4, 6, 27}}, {name: "nobody with root's groups", uid: 65534, groups: []uint32{0, 4}}, {name: "nobody", uid: 65534, groups: []uint32{65534}}} {
@@ -398,15 +398,4 @@ func TestKubernetesSecretVolume(t *testing.T) {
 	if stop.Store(true); <-swaps == 0 || len(seen) != 2 {
 		t.Errorf("starts saw %v: the swaps did not race the starts", seen)
 	}
-}
-
-func copyFile(from, to string, mode os.FileMode) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(to, data, mode); err != nil {
-		return err
-	}
-	return os.Chmod(to, mode)
 }
