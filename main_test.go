@@ -412,40 +412,9 @@ func TestSettings(t *testing.T) {
 	}
 }
 
-// asPID1 starts shim as PID 1 of a new PID namespace: unshare's command,
-// shim's PID and its stderr.
+// asPID1 starts shim as PID 1 of a new PID namespace, with unshare --fork:
+// unshare's command, shim's PID and its stderr. It skips where it cannot.
 func asPID1(t *testing.T, env []string, args ...string) (*exec.Cmd, int, *bytes.Buffer) {
-	t.Helper()
-	cmd := exec.Command(requirePIDNamespace(t), append([]string{"--pid", "--fork", shimPath}, args...)...)
-	cmd.Env = withCover(append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, env...))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	return cmd, unshareChild(t, cmd), &stderr
-}
-
-// unshareChild waits for the PID of the child unshare --fork starts (PID 1
-// of its namespace), and kills unshare if none comes.
-func unshareChild(t *testing.T, cmd *exec.Cmd) int {
-	t.Helper()
-	child := 0
-	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); {
-		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
-		fmt.Sscan(string(children), &child)
-	}
-	if child == 0 {
-		cmd.Process.Kill()
-		t.Fatal("unshare started no child")
-	}
-	return child
-}
-
-// requirePIDNamespace skips where shim cannot be made PID 1 of a new PID
-// namespace, and returns unshare(1), which makes it so.
-func requirePIDNamespace(t *testing.T) string {
 	t.Helper()
 	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
 	requireRoot(t)
@@ -453,7 +422,23 @@ func requirePIDNamespace(t *testing.T) string {
 	if err != nil {
 		t.Skip("no unshare")
 	}
-	return unshare
+	cmd := exec.Command(unshare, append([]string{"--pid", "--fork", shimPath}, args...)...)
+	cmd.Env = withCover(append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, env...))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	child := 0
+	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); {
+		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+		fmt.Sscan(string(children), &child)
+	}
+	if child == 0 {
+		t.Fatal("unshare started no child")
+	}
+	return cmd, child, &stderr
 }
 
 // TestSignalWhileResolving: a secret that blocks (a FIFO without a writer)
