@@ -25,8 +25,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// kernelErrno is execve's answer: 0 once the program started (it is killed
-// at once; whatever it does next is its own business).
+// kernelErrno is execve's answer: 0 once the program started (it is killed at once).
 func kernelErrno(t *testing.T, path string, args, env []string) unix.Errno {
 	t.Helper()
 	for try := 0; ; try++ {
@@ -47,9 +46,8 @@ func kernelErrno(t *testing.T, path string, args, env []string) unix.Errno {
 	}
 }
 
-// corpus writes the cases into the current directory and returns their
-// paths: #! lines and chains of scripts, copies of a static and a dynamic
-// program with their headers changed, truncated or mutated at random.
+// corpus writes the cases into the current directory and returns their paths:
+// #! lines, chains of scripts, programs with headers changed, truncated or mutated.
 func corpus(t *testing.T, rng *rand.Rand) []string {
 	static, _ := os.ReadFile(shimPath)
 	dynamic, _ := os.ReadFile("/bin/true")
@@ -137,10 +135,8 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 	return paths
 }
 
-// TestCheckAsksTheKernel: --check's verdict is execve's answer for every
-// case of the corpus, and a run's hint never blames a file that is fine: an
-// interpreter said to be missing does not exist, one said to be no regular
-// file or not executable is not.
+// TestCheckAsksTheKernel: --check's verdict is execve's answer for every case
+// of the corpus, and a run's hint never blames a file that is fine.
 func TestCheckAsksTheKernel(t *testing.T) {
 	skipIfEmulated(t, noPtrace)
 	t.Chdir(t.TempDir()) // relative interpreters and loaders are found from here, by both
@@ -162,10 +158,8 @@ func TestCheckAsksTheKernel(t *testing.T) {
 	}
 }
 
-// hintHolds says whether what a hint says of a file is true: a missing
-// interpreter or loader is missing, a file not regular or not executable
-// is not, and the errno is the one the hint explains. A file named "" is
-// the working directory, as the kernel opens it.
+// hintHolds says whether what a hint says of a file is true, for the errno
+// it explains. A file named "" is the working directory, as the kernel opens it.
 func hintHolds(path string, errno unix.Errno, hint string) bool {
 	subject := path
 	if m := regexp.MustCompile(`its interpreter ("(?:[^"\\]|\\.)*"|\S+)( is| has|$)`).FindStringSubmatch(hint); m != nil {
@@ -204,9 +198,8 @@ func hintHolds(path string, errno unix.Errno, hint string) bool {
 	return errno == unix.ENOEXEC // not a program, a #! line that names nothing
 }
 
-// TestCheckRunsNothing: --check takes the command only as far as execve's
-// answer; a script that leaves a mark when it runs leaves none, and a run of
-// it does.
+// TestCheckRunsNothing: a script that leaves a mark leaves none under
+// --check, emulated too, and one in a run.
 func TestCheckRunsNothing(t *testing.T) {
 	dir := t.TempDir()
 	mark, script := filepath.Join(dir, "ran"), filepath.Join(dir, "script")
@@ -222,13 +215,9 @@ func TestCheckRunsNothing(t *testing.T) {
 	}
 }
 
-// TestArgMaxAsTheKernelCounts: the file name, each string with its NUL and
-// a pointer for each string execve was given, against ARG_MAX; a #!
-// script's argv[0] is then replaced by its path and the interpreter added,
-// with no pointer counted for them (fs/exec.c, binfmt_script.c). Around the
-// boundary checkSize agrees with the kernel, and where only the rewritten
-// arguments are too large a run and --check say so, with the size hint,
-// counted on the environment the command gets, here read from secret files.
+// TestArgMaxAsTheKernelCounts: around ARG_MAX checkSize agrees with the
+// kernel, and where only a #! script's rewritten arguments are too large a run
+// and --check say so, counted on the environment read from secret files.
 func TestArgMaxAsTheKernelCounts(t *testing.T) {
 	skipIfEmulated(t, "qemu-user's own argument copy changes the limits")
 	script := filepath.Join(t.TempDir(), "script")

@@ -76,10 +76,9 @@ func TestRender(t *testing.T) {
 	})
 }
 
-// TestRenderedConfig is issue 21's promise on the real binary: a secret
-// rendered into a file that exists only in memory, opened by its path by
-// the command as another user, and in no argument, no file on disk and
-// none of shim's output.
+// TestRenderedConfig, issue 21's promise: a secret rendered into a file only
+// in memory, which the command opens as another user, is in no argument, file
+// on disk or output of shim's.
 func TestRenderedConfig(t *testing.T) {
 	requireRoot(t)
 	skipIfEmulated(t, "qemu-user answers /proc/self for the emulator")
@@ -128,9 +127,8 @@ func TestRenderedConfig(t *testing.T) {
 	})
 }
 
-// TestRenderRefused shows shim failing closed where the kernel refuses
-// in-memory files: under a seccomp filter that answers memfd_create as an
-// old kernel or gVisor would, the start stops with 125 and nothing runs.
+// TestRenderRefused: where seccomp refuses memfd_create (gVisor, old
+// kernels), shim fails closed: 125, and nothing runs.
 func TestRenderRefused(t *testing.T) {
 	skipIfEmulated(t, "the filter is for the host's system call numbers")
 	dir := t.TempDir()

@@ -273,11 +273,9 @@ func TestSecretsDir(t *testing.T) {
 	})
 }
 
-// TestSecretsDirIdentity is issue 19 defect 4 with real files: a directory
-// written several ways, through a symlink, relatively and absolutely, is
-// read once; a/lnk/../sec is where the kernel goes through the link, not
-// the lexical a/sec, for SHIM_SECRETS_DIR and a _FILE alike; and two
-// directories that give one name are refused.
+// TestSecretsDirIdentity, issue 19 defect 4 with real files: a directory
+// written several ways is read once; a/lnk/../sec goes through the link, as
+// the kernel does; two directories that give one name are refused.
 func TestSecretsDirIdentity(t *testing.T) {
 	dir := t.TempDir()
 	for p, content := range map[string]string{"real/pw": pw, "b/sec/token": "kernel", "a/sec/token": "lexical", "b/c/x": ""} {
@@ -330,8 +328,7 @@ func TestRequire(t *testing.T) {
 			env: []string{"POSTGRES_DB_PASSWORD_FILE=/p", "REDIS_PASWORD_FILE=redis"}, files: fakeFiles{"/p": "x"},
 			set: req("POSTGRES_PASSWORD", "REDIS_PASSWORD"), all: true,
 			wantErr: "POSTGRES_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: did you mean POSTGRES_DB_PASSWORD, which is set?\nREDIS_PASSWORD is required (SHIM_REQUIRE) but not set\nhint: REDIS_PASWORD_FILE is set; did you mean REDIS_PASSWORD_FILE?"},
-		// Issue 23 defect 9: the typo hint's work is bounded by the names' lengths, and it names three at most.
-		// No time is asserted; quadratic work on these would take minutes.
+		// Issue 23 defect 9: the typo hint's work is bounded, and names three at most.
 		{name: "two 45 kB names", env: []string{long + "B=1", long + "C_FILE=x"}, set: req(long + "D"), wantErr: long + "D is required (SHIM_REQUIRE) but not set"},
 		{name: "a short name among long ones", env: []string{long + "B=1"}, set: req("AAAB"), wantErr: "AAAB is required (SHIM_REQUIRE) but not set"},
 		{name: "one missing among 10,000", env: keys, set: req("KEY_X"), wantErr: "KEY_X is required (SHIM_REQUIRE) but not set" + mean("KEY_0") + mean("KEY_1") + mean("KEY_2")},
@@ -446,10 +443,9 @@ func TestReport(t *testing.T) {
 	runResolveCases(t, cases)
 }
 
-// FuzzExpandFiles: through the real reader, any file arrives exactly
-// (trimmed) or is refused, never a prefix, by a message that does not carry
-// it; every other variable passes through. Generated seeds sit around the
-// limit, with CR and LF runs that may start before the cut and NULs anywhere.
+// FuzzExpandFiles: through the real reader a file arrives exactly (trimmed)
+// or is refused, never a prefix, by a message without it; the generated seeds
+// sit around the limit, with CR and LF runs and NULs anywhere.
 func FuzzExpandFiles(f *testing.F) {
 	f.Add("PW", []byte("secret\n"), true)
 	f.Add("KEY", []byte("a\x00b"), true)
@@ -568,9 +564,8 @@ func randomEnv(rng *rand.Rand) ([]string, fakeFiles) {
 	return env, files
 }
 
-// passthroughModel computes the expected environment the plain way: the
-// first entry of each name counts; conflicts are judged on it, then the
-// files are read in order.
+// passthroughModel: the first entry of each name counts; conflicts are
+// judged on it, then the files are read in order.
 func passthroughModel(env []string, files fakeFiles) ([]string, string) {
 	var in []string
 	first := map[string]string{}

@@ -144,10 +144,9 @@ func TestRedisURL(t *testing.T) {
 	})
 }
 
-// TestSameLengthSameOutput is issue 19's invariant: for every part read
-// from a file, two contents of the same length give the same shown text,
-// or the same error, whatever the other parts. Only the part's own fate
-// (accepted, refused, a host list) may tell them apart.
+// TestSameLengthSameOutput is issue 19's invariant: two contents of one length
+// for a part read from a file give the same shown text or error, unless the
+// part's own fate (accepted, refused, a host list) differs.
 func TestSameLengthSameOutput(t *testing.T) {
 	contents := []string{"/sock", "/var/run/postgresql", "tcp://10.0.0.5:5432", "host=x", "port=1&a=b", "POSTGRESQL", "mysql", "redis",
 		"cockroachdb", "db", "::1", "db:5432", "a,b", "5432", "65536", "0", "3", "sslmode=require", "a=%00", "ab+c/d==", "x y", "?a=b"}
@@ -203,16 +202,9 @@ func fate(spec urlSpec, secret string, v vars) string {
 	return "refused"
 }
 
-// TestURLsAsClientsReadThem is differential, against the clients' own
-// parsers through Python: libpq's (psycopg2's parse_dsn calls
-// PQconninfoParse) and urllib's unquote (redis-py's from_url) and
-// unquote_plus (form-style decoders). Every generated DATABASE_URL that
-// assembleURL accepts, with an awkward password and DATABASE_PARAMS that
-// mix every character class and escape under libpq's keys (libpq refuses
-// any other), libpq reads as Go's net/url does, and every decoder gives
-// the password back exactly, REDIS_URL's too; issue 23's examples, which
-// assembleURL refuses, libpq refuses, under its own keys so that only their
-// shape can be why.
+// TestURLsAsClientsReadThem: every generated URL assembleURL accepts, libpq
+// (psycopg2's parse_dsn) and urllib's decoders read as Go's net/url does; the
+// refused examples under libpq's own keys, libpq refuses too.
 func TestURLsAsClientsReadThem(t *testing.T) {
 	python := ""
 	for _, p := range []string{"python3", "/usr/bin/python3"} {
@@ -309,9 +301,8 @@ json.dump(out, sys.stdout)
 	}
 }
 
-// FuzzAssembleURL checks the round trip: what assembleURL writes, Go's
-// url.Parse reads back as exactly the same parts, or assembleURL refuses
-// them; and that with every part from a file, no content shows.
+// FuzzAssembleURL: url.Parse reads back exactly the parts assembleURL wrote,
+// or it refused them; with every part from a file, no content shows.
 func FuzzAssembleURL(f *testing.F) {
 	f.Add("postgresql", "app", "p/+=@:% x", "db", "5432", "app", "sslmode=require", false)
 	f.Add("redis", "", "ab+c/d==", "::1", "", "0", "", true)

@@ -105,10 +105,8 @@ func TestParseUser(t *testing.T) {
 	}
 }
 
-// TestFindEntryModel: over generated files, findEntry picks what a model of
-// glibc's files backend picks (leading blanks, comments and empty lines
-// skipped, fewer than four fields a broken line), and, as root, the model
-// picks what getent(1) prints with the file mounted on /etc/passwd.
+// TestFindEntryModel: on generated files findEntry agrees with a model of
+// glibc's files backend, and as root the model with getent(1) on the file.
 func TestFindEntryModel(t *testing.T) {
 	model := func(file, key string) string {
 		for _, line := range strings.Split(file, "\n") {
@@ -151,9 +149,9 @@ func TestFindEntryModel(t *testing.T) {
 	}
 }
 
-// credCase starts a command through shim with --check, then for real: the
-// command's ids, groups, capabilities and HOME are what the run-as line
-// says, the rest as a direct exec's; or both stop with the same words.
+// credCase runs a command through shim with --check, then for real: its ids,
+// groups, capabilities and HOME are what the run-as line says, the rest as a
+// direct exec's; or both stop with the same words.
 type credCase struct {
 	name, path string   // path: PATH when not binDir:/usr/bin:/bin
 	wrap, env  []string // wrap starts shim: setpriv, prlimit, unshare
@@ -237,11 +235,8 @@ func notRoot(spec string, uid int) string {
 		"shim: hint: shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges\n"
 }
 
-// TestCredentialsExactly: the command runs with exactly the credentials
-// --check reports, from every start (root or not, caps dropped, ambient
-// caps and securebits, a user namespace, RLIMIT_NPROC, a parent-death
-// signal, account files of every shape or none); what cannot be done stops
-// both alike.
+// TestCredentialsExactly: from every kind of start, the command runs with
+// exactly the credentials --check reports, or both stop alike.
 func TestCredentialsExactly(t *testing.T) {
 	skipIfEmulated(t, "qemu-user keeps its own credential and signal state")
 	requireRoot(t)
@@ -340,9 +335,8 @@ func openTempDir(t *testing.T) string {
 	return dir
 }
 
-// TestKubernetesSecretVolume imports a directory laid out as the kubelet
-// does: keys are links into ..data, a link to a timestamped directory that
-// an update swaps atomically; a start reads one version, never a mix.
+// TestKubernetesSecretVolume: a directory laid out as the kubelet does (keys
+// link into ..data, which an update swaps) is read as one version, never a mix.
 func TestKubernetesSecretVolume(t *testing.T) {
 	skipIfEmulated(t, "hundreds of emulated starts")
 	skipIfEmulated(t, reversedEnv)
