@@ -61,10 +61,7 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 		t.Skip("needs a dynamic /bin/true")
 	}
 	writeLines := func(name string, data []byte, mode os.FileMode) string {
-		if err := os.WriteFile(name, data, mode); err != nil {
-			t.Fatal(err)
-		}
-		return "./" + name
+		return "./" + writeSecret(t, ".", name, string(data), mode)
 	}
 	// Helpers the cases name: a program, a directory, files that are no
 	// program, short or not executable, and chains of scripts.
@@ -202,10 +199,8 @@ func hintHolds(path string, errno unix.Errno, hint string) bool {
 // --check, emulated too, and one in a run.
 func TestCheckRunsNothing(t *testing.T) {
 	dir := t.TempDir()
-	mark, script := filepath.Join(dir, "ran"), filepath.Join(dir, "script")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\ntouch "+mark+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	mark := filepath.Join(dir, "ran")
+	script := writeSecret(t, dir, "script", "#!/bin/sh\ntouch "+mark+"\n", 0o755)
 	for _, args := range [][]string{{"--check", script}, {script}} {
 		res := run{args: args}.do(t)
 		_, err := os.Stat(mark)
@@ -220,10 +215,7 @@ func TestCheckRunsNothing(t *testing.T) {
 // and --check say so, counted on the environment read from secret files.
 func TestArgMaxAsTheKernelCounts(t *testing.T) {
 	skipIfEmulated(t, "qemu-user's own argument copy changes the limits")
-	script := filepath.Join(t.TempDir(), "script")
-	if err := os.WriteFile(script, []byte("#!"+probePath+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	script := writeSecret(t, t.TempDir(), "script", "#!"+probePath+"\n", 0o755)
 	envFor := func(path string, over int) []string { // the kernel's count at argMax()+over
 		env := []string{"PATH=" + binDir + ":/usr/bin:/bin"}
 		for i := range argMax()/100000 + 1 {

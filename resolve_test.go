@@ -611,8 +611,8 @@ func passthroughModel(env []string, files fakeFiles) ([]string, string) {
 	return out, ""
 }
 
-// writeSecret writes a file in dir and returns its path.
-func writeSecret(t *testing.T, dir, name, content string, mode os.FileMode) string {
+// writeSecret writes a file in dir with exactly mode and returns its path.
+func writeSecret(t testing.TB, dir, name, content string, mode os.FileMode) string {
 	t.Helper()
 	p := path.Join(dir, name)
 	if os.WriteFile(p, []byte(content), mode) != nil || os.Chmod(p, mode) != nil {
