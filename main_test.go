@@ -548,12 +548,9 @@ func hasHandler(pid int, sig syscall.Signal) bool {
 // unblocks HUP, INT, QUIT and TERM, and keeps SIG_IGN only for HUP and INT.
 func TestProcessState(t *testing.T) {
 	skipIfEmulated(t, "qemu-user keeps its own signal mask and dispositions")
-	state := func(viaShim bool, execPlan ...string) string {
-		args := []string{"TERM,INT,USR1", "HUP,INT,PIPE,USR2"}
-		if viaShim {
-			args = append(args, shimPath)
-		}
-		res := run{path: filepath.Join(binDir, "launch"), args: append(args, execPlan...)}.do(t)
+	state := func(via ...string) string {
+		args := append([]string{"TERM,INT,USR1", "HUP,INT,PIPE,USR2"}, via...)
+		res := run{path: filepath.Join(binDir, "launch"), args: append(args, "/bin/cat", "/proc/self/status")}.do(t)
 		if res.code != 0 {
 			t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
 		}
@@ -565,7 +562,7 @@ func TestProcessState(t *testing.T) {
 		}
 		return b
 	}
-	direct, shimmed := state(false, "/bin/cat", "/proc/self/status"), state(true, "/bin/cat", "/proc/self/status")
+	direct, shimmed := state(), state(shimPath)
 	for _, tc := range []struct {
 		field           string
 		direct, shimmed uint64
