@@ -52,6 +52,7 @@ type catalogueRow struct {
 	env        []string
 	rawEnv     []string // passed as is, duplicates included, instead of env
 	args       []string
+	path       string // the program to start instead of shim: launch, say
 	uid        int
 	root       bool     // the row needs root
 	broken     int      // 1 or 2: that descriptor is a pipe whose reader is gone
@@ -156,6 +157,10 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "missing dynamic loader", emulated: "the loader is patched into the host's /bin/true, no program for the emulated machine", files: []catalogueFile{{name: "prog", kind: badLoader}}, args: []string{"{dir}/prog"}, sameCheck: true, wantCode: 126, wantStderr: "shim: exec {dir}/prog: no such file or directory\nshim: hint: the file exists, so what is missing is its dynamic loader (a dynamically linked binary in an image without its libc)\n"},
 		{name: "directory as command", args: []string{"{dir}"}, sameCheck: true, wantCode: 126, wantStderr: "shim: exec {dir}: is a directory\n"},
 		{name: "a program on a noexec mount", root: true, files: []catalogueFile{{name: "noexec", kind: noexecDir}, {name: "noexec/prog", kind: executable, content: "#!/bin/sh\n"}}, args: []string{"{dir}/noexec/prog"}, sameCheck: true, wantCode: 126, wantStderr: "shim: exec {dir}/noexec/prog: permission denied\nshim: hint: the file is on a file system mounted noexec\n"},
+		// Where seccomp refuses in-memory files (gVisor, old kernels), SHIM_RENDER fails closed.
+		{name: "SHIM_RENDER without memfd_create", emulated: "the filter is for the host's system call numbers", path: filepath.Join(binDir, "launch"), files: []catalogueFile{{name: "t", content: "port 1\n"}},
+			env: []string{"SHIM_RENDER=CONF={dir}/t"}, args: []string{"", "", "NOMEMFD", shimPath, "probe"}, wantCode: 125,
+			wantStderr: shimLines("SHIM_RENDER: CONF: memfd_create: function not implemented", "hint: the kernel or the container's seccomp profile refuses in-memory files (gVisor, an old kernel, a strict profile); shim never falls back to a file on disk: allow memfd_create, or leave SHIM_RENDER unset")},
 		// --check asks the kernel as the user the command runs as.
 		{name: "a program SHIM_USER may run but not read", root: true, emulated: foreign, files: []catalogueFile{{name: "prog", kind: program, mode: 0o711}}, env: []string{"SHIM_USER=nobody"}, args: []string{"{dir}/prog"},
 			check: &result{stdout: "run as uid 65534 gid 65534 groups [65534] HOME=/nonexistent, no capabilities\nexec {dir}/prog\n"}},
@@ -188,7 +193,7 @@ func TestBadInputCatalogue(t *testing.T) {
 				return prefix
 			}
 			makeFiles(t, dir, row.files, expand)
-			r, path := run{uid: row.uid, broken: row.broken, args: all(nil, row.args), env: all(nil, row.env)}, []string{"PATH=" + binDir + ":/usr/bin:/bin"}
+			r, path := run{path: row.path, uid: row.uid, broken: row.broken, args: all(nil, row.args), env: all(nil, row.env)}, []string{"PATH=" + binDir + ":/usr/bin:/bin"}
 			if row.rawEnv != nil {
 				r.rawEnv = all(path, row.rawEnv)
 			}

@@ -127,20 +127,6 @@ func TestRenderedConfig(t *testing.T) {
 	})
 }
 
-// TestRenderRefused: where seccomp refuses memfd_create (gVisor, old
-// kernels), shim fails closed: 125, and nothing runs.
-func TestRenderRefused(t *testing.T) {
-	skipIfEmulated(t, "the filter is for the host's system call numbers")
-	dir := t.TempDir()
-	os.WriteFile(dir+"/t", []byte("port 1\n"), 0o644)
-	res := run{path: filepath.Join(binDir, "launch"), args: []string{"", "", "NOMEMFD", shimPath, "probe"}, env: []string{"SHIM_RENDER=CONF=" + dir + "/t"}}.do(t)
-	want := "shim: SHIM_RENDER: CONF: memfd_create: function not implemented\nshim: hint: the kernel or the container's seccomp profile refuses in-memory files " +
-		"(gVisor, an old kernel, a strict profile); shim never falls back to a file on disk: allow memfd_create, or leave SHIM_RENDER unset\n"
-	if res.code != 125 || res.stderr != want || res.stdout != "" {
-		t.Errorf("exit %d, stdout %q, stderr\n got: %q\nwant: %q", res.code, res.stdout, res.stderr, want)
-	}
-}
-
 // refuseMemfd installs, for this thread and what it execs, a seccomp filter
 // that answers memfd_create with ENOSYS.
 func refuseMemfd() {
