@@ -452,6 +452,7 @@ func FuzzExpandFiles(f *testing.F) {
 	f.Add("A", []byte("\r\n\r\n"), false)
 	f.Add("_", []byte(strings.Repeat("x", 200)), true)
 	const entryLimit = 256
+	dir := f.TempDir() // one file, rewritten by each input: a worker runs them one at a time
 	rng := rand.New(rand.NewPCG(4, 4))
 	for i := range runs(400) {
 		size := entryLimit - len("S=") - 1 - len(sentinel) - 3 + rng.IntN(7)
@@ -474,7 +475,7 @@ func FuzzExpandFiles(f *testing.F) {
 		secret := sentinel + string(content)
 		s := defaultSettings()
 		s.Trim, s.Database.URL, s.Redis.URL = trim, false, false // a name may be a URL part
-		p := writeSecret(t, t.TempDir(), "s", secret, 0o600)
+		p := writeSecret(t, dir, "s", secret, 0o600)
 		got, err := resolve(request{environ: []string{"BEFORE=1", name + "_FILE=" + p, "AFTER=2"}, args: []string{"cmd"}, Rules: s.Rules, entryLimit: entryLimit, report: true}, &osFiles{})
 		assertNoSecret(t, "output", messages(err)+"\n"+strings.Join(got.report, "\n"))
 		want := secret
