@@ -6,8 +6,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -59,9 +57,7 @@ func BenchmarkResolveFiles(b *testing.B) {
 	for _, n := range []int{1, 100, 1000} {
 		dir := b.TempDir()
 		for i := 1; i <= n; i++ {
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("secret_%05d", i)), []byte(benchSecret), 0o600); err != nil {
-				b.Fatal(err)
-			}
+			writeSecret(b, dir, fmt.Sprintf("secret_%05d", i), benchSecret, 0o600)
 		}
 		benchResolve(b, dir, n, func() fileSource { return &osFiles{} })
 	}

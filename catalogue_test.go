@@ -3,9 +3,8 @@
 package main
 
 // The bad-input catalogue: one row per input that needs a real process to
-// judge, with the exact exit status and output the real binary must give,
-// and what --check says of it. Every file the rows create holds the
-// sentinel, and run.do fails a row whose output shows it.
+// judge, with the exact status and output of a run and of --check. run.do
+// fails a row whose output shows the sentinel the rows' files hold.
 
 import (
 	"bytes"
@@ -53,6 +52,7 @@ type catalogueRow struct {
 	env        []string
 	rawEnv     []string // passed as is, duplicates included, instead of env
 	args       []string
+	path       string // the program to start instead of shim: launch, say
 	uid        int
 	root       bool     // the row needs root
 	broken     int      // 1 or 2: that descriptor is a pipe whose reader is gone
@@ -80,10 +80,8 @@ func TestBadInputCatalogue(t *testing.T) {
 	checked := []string{"PW_FILE={dir}/pw", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "PGHOST=db"}
 	report := []string{"skip SSL_CERT_FILE: a path other tools read (built-in list)", "set PW from {dir}/pw (8 bytes)", "set DATABASE_URL=postgresql://db:5432 (assembled, no password)", "expand PW from argument 1: " + inCmdline, "exec " + probePath}
 	rows := []catalogueRow{
-		// shim execs the command in its own place: the same PID, the secret
-		// and the URL in the environment in order, and after the command
-		// every argument, --help too, is the command's. Its death is the
-		// parent's to see.
+		// shim execs the command in its own place (same PID, environment in
+		// order, every argument after it the command's); its death is the parent's.
 		{name: "exec in place", emulated: reversedEnv, files: []catalogueFile{{name: "pw", content: "p/+=@:% x" + sentinel + "\n"}}, env: []string{"A=1", "POSTGRES_PASSWORD_FILE={dir}/pw", "B=2", "POSTGRES_HOST=db"}, args: []string{"probe", "--help", "${POSTGRES_PASSWORD}"},
 			wantArgs: []string{"probe", "--help", "p/+=@:% x" + sentinel}, wantEnv: []string{"A=1", "POSTGRES_PASSWORD=p/+=@:% x" + sentinel, "B=2", "POSTGRES_HOST=db", "DATABASE_URL=postgresql://:p%2F%2B%3D%40%3A%25%20x" + sentinel + "@db:5432"}},
 		{name: "the command dies by a signal", args: []string{"probe", "kill"}, wantEnv: []string{}, wantCode: -1, wantSignal: syscall.SIGTERM},
@@ -127,10 +125,8 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "SHIM_ONLY naming no pattern", env: []string{"SHIM_ONLY= ,"}, args: []string{"probe"}, wantCode: 125, wantStderr: "shim: SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand\n"},
 		{name: "SHIM_ONLY empty", env: []string{"SHIM_ONLY="}, args: []string{"probe"}, wantCode: 125, wantStderr: "shim: SHIM_ONLY is set but names no pattern; unset it to expand every _FILE, or list the names to expand\n"},
 
-		// The command line, and output: what shim prints arrives whole or the
-		// status says so (125: the command, which would exit 0, did not run); a
-		// broken pipe never kills shim with SIGPIPE; an error that cannot be
-		// written keeps its status.
+		// Output arrives whole or the status says so (125, not SIGPIPE); an
+		// error that cannot be written keeps its status.
 		{name: "usage: no command", wantCode: 125, wantStderr: usageError("no command given")},
 		{name: "usage: only --", args: []string{"--"}, wantCode: 125, wantStderr: usageError("no command given")},
 		{name: "usage: unknown option", args: []string{"--chek", "probe"}, wantCode: 125, wantStderr: usageError("unknown option --chek (shim's options come before the command; use -- to end them)")},
@@ -161,6 +157,10 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "missing dynamic loader", emulated: "the loader is patched into the host's /bin/true, no program for the emulated machine", files: []catalogueFile{{name: "prog", kind: badLoader}}, args: []string{"{dir}/prog"}, sameCheck: true, wantCode: 126, wantStderr: "shim: exec {dir}/prog: no such file or directory\nshim: hint: the file exists, so what is missing is its dynamic loader (a dynamically linked binary in an image without its libc)\n"},
 		{name: "directory as command", args: []string{"{dir}"}, sameCheck: true, wantCode: 126, wantStderr: "shim: exec {dir}: is a directory\n"},
 		{name: "a program on a noexec mount", root: true, files: []catalogueFile{{name: "noexec", kind: noexecDir}, {name: "noexec/prog", kind: executable, content: "#!/bin/sh\n"}}, args: []string{"{dir}/noexec/prog"}, sameCheck: true, wantCode: 126, wantStderr: "shim: exec {dir}/noexec/prog: permission denied\nshim: hint: the file is on a file system mounted noexec\n"},
+		// Where seccomp refuses in-memory files (gVisor, old kernels), SHIM_RENDER fails closed.
+		{name: "SHIM_RENDER without memfd_create", emulated: "the filter is for the host's system call numbers", path: filepath.Join(binDir, "launch"), files: []catalogueFile{{name: "t", content: "port 1\n"}},
+			env: []string{"SHIM_RENDER=CONF={dir}/t"}, args: []string{"", "", "NOMEMFD", shimPath, "probe"}, wantCode: 125,
+			wantStderr: shimLines("SHIM_RENDER: CONF: memfd_create: function not implemented", "hint: the kernel or the container's seccomp profile refuses in-memory files (gVisor, an old kernel, a strict profile); shim never falls back to a file on disk: allow memfd_create, or leave SHIM_RENDER unset")},
 		// --check asks the kernel as the user the command runs as.
 		{name: "a program SHIM_USER may run but not read", root: true, emulated: foreign, files: []catalogueFile{{name: "prog", kind: program, mode: 0o711}}, env: []string{"SHIM_USER=nobody"}, args: []string{"{dir}/prog"},
 			check: &result{stdout: "run as uid 65534 gid 65534 groups [65534] HOME=/nonexistent, no capabilities\nexec {dir}/prog\n"}},
@@ -193,7 +193,7 @@ func TestBadInputCatalogue(t *testing.T) {
 				return prefix
 			}
 			makeFiles(t, dir, row.files, expand)
-			r, path := run{uid: row.uid, broken: row.broken, args: all(nil, row.args), env: all(nil, row.env)}, []string{"PATH=" + binDir + ":/usr/bin:/bin"}
+			r, path := run{path: row.path, uid: row.uid, broken: row.broken, args: all(nil, row.args), env: all(nil, row.env)}, []string{"PATH=" + binDir + ":/usr/bin:/bin"}
 			if row.rawEnv != nil {
 				r.rawEnv = all(path, row.rawEnv)
 			}
@@ -252,10 +252,8 @@ func makeFiles(t *testing.T, dir string, files []catalogueFile, expand func(stri
 	}
 }
 
-// copyTrue writes a copy of the dynamically linked /bin/true: as it is, or
-// with a PT_INTERP naming a loader that does not exist, as a glibc binary
-// copied into a static image has, or (from x86-64) marked arm64, with
-// arm64's loader, which is not here.
+// copyTrue writes a copy of the dynamically linked /bin/true: as it is, with
+// a PT_INTERP naming a missing loader, or (from x86-64) marked arm64.
 func copyTrue(to string, kind fileKind, mode os.FileMode) error {
 	data, err := os.ReadFile("/bin/true")
 	if err != nil {

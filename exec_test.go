@@ -25,8 +25,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// kernelErrno is execve's answer: 0 once the program started (it is killed
-// at once; whatever it does next is its own business).
+// kernelErrno is execve's answer: 0 once the program started (it is killed at once).
 func kernelErrno(t *testing.T, path string, args, env []string) unix.Errno {
 	t.Helper()
 	for try := 0; ; try++ {
@@ -47,9 +46,8 @@ func kernelErrno(t *testing.T, path string, args, env []string) unix.Errno {
 	}
 }
 
-// corpus writes the cases into the current directory and returns their
-// paths: #! lines and chains of scripts, copies of a static and a dynamic
-// program with their headers changed, truncated or mutated at random.
+// corpus writes the cases into the current directory and returns their paths:
+// #! lines, chains of scripts, programs with headers changed, truncated or mutated.
 func corpus(t *testing.T, rng *rand.Rand) []string {
 	static, _ := os.ReadFile(shimPath)
 	dynamic, _ := os.ReadFile("/bin/true")
@@ -63,10 +61,7 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 		t.Skip("needs a dynamic /bin/true")
 	}
 	writeLines := func(name string, data []byte, mode os.FileMode) string {
-		if err := os.WriteFile(name, data, mode); err != nil {
-			t.Fatal(err)
-		}
-		return "./" + name
+		return "./" + writeSecret(t, ".", name, string(data), mode)
 	}
 	// Helpers the cases name: a program, a directory, files that are no
 	// program, short or not executable, and chains of scripts.
@@ -138,10 +133,8 @@ func corpus(t *testing.T, rng *rand.Rand) []string {
 	return paths
 }
 
-// TestCheckAsksTheKernel: --check's verdict is execve's answer for every
-// case of the corpus, and a run's hint never blames a file that is fine: an
-// interpreter said to be missing does not exist, one said to be no regular
-// file or not executable is not.
+// TestCheckAsksTheKernel: --check's verdict is execve's answer for every case
+// of the corpus, and a run's hint never blames a file that is fine.
 func TestCheckAsksTheKernel(t *testing.T) {
 	skipIfEmulated(t, noPtrace)
 	t.Chdir(t.TempDir()) // relative interpreters and loaders are found from here, by both
@@ -163,10 +156,8 @@ func TestCheckAsksTheKernel(t *testing.T) {
 	}
 }
 
-// hintHolds says whether what a hint says of a file is true: a missing
-// interpreter or loader is missing, a file not regular or not executable
-// is not, and the errno is the one the hint explains. A file named "" is
-// the working directory, as the kernel opens it.
+// hintHolds says whether what a hint says of a file is true, for the errno
+// it explains. A file named "" is the working directory, as the kernel opens it.
 func hintHolds(path string, errno unix.Errno, hint string) bool {
 	subject := path
 	if m := regexp.MustCompile(`its interpreter ("(?:[^"\\]|\\.)*"|\S+)( is| has|$)`).FindStringSubmatch(hint); m != nil {
@@ -233,19 +224,27 @@ func TestCheckStopsTheChild(t *testing.T) {
 	}
 }
 
-// TestArgMaxAsTheKernelCounts: the file name, each string with its NUL and
-// a pointer for each string execve was given, against ARG_MAX; a #!
-// script's argv[0] is then replaced by its path and the interpreter added,
-// with no pointer counted for them (fs/exec.c, binfmt_script.c). Around the
-// boundary sizeError agrees with the kernel, and where only the rewritten
-// arguments are too large a run and --check say so, with the size hint,
-// counted on the environment the command gets, here read from secret files.
+// TestCheckRunsNothing: a script that leaves a mark leaves none under
+// --check, emulated too, and one in a run.
+func TestCheckRunsNothing(t *testing.T) {
+	dir := t.TempDir()
+	mark := filepath.Join(dir, "ran")
+	script := writeSecret(t, dir, "script", "#!/bin/sh\ntouch "+mark+"\n", 0o755)
+	for _, args := range [][]string{{"--check", script}, {script}} {
+		res := run{args: args}.do(t)
+		_, err := os.Stat(mark)
+		if ran := err == nil; res.code != 0 || ran != (args[0] == script) {
+			t.Errorf("shim %q: exit %d, %q; the script ran: %v", args, res.code, res.stderr, ran)
+		}
+	}
+}
+
+// TestArgMaxAsTheKernelCounts: around ARG_MAX sizeError agrees with the
+// kernel, and where only a #! script's rewritten arguments are too large a run
+// and --check say so, counted on the environment read from secret files.
 func TestArgMaxAsTheKernelCounts(t *testing.T) {
 	skipIfEmulated(t, "qemu-user's own argument copy changes the limits")
-	script := filepath.Join(t.TempDir(), "script")
-	if err := os.WriteFile(script, []byte("#!"+probePath+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	script := writeSecret(t, t.TempDir(), "script", "#!"+probePath+"\n", 0o755)
 	envFor := func(path string, over int) []string { // the kernel's count at argMax()+over
 		env := []string{"PATH=" + binDir + ":/usr/bin:/bin"}
 		for i := range argMax()/100000 + 1 {

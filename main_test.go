@@ -2,9 +2,8 @@
 
 package main
 
-// End-to-end tests of the real binary. The test binary is the binary: as
-// shim it is shim's main, as probe it reports its process, as launch it
-// sets up a parent's signal state and execs the rest of its arguments.
+// End-to-end tests of the real binary: the test binary runs as shim, as probe
+// (reports its process) or as launch (sets a parent's signal state, execs).
 
 import (
 	"bytes"
@@ -61,10 +60,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// installBinaries copies the test binary where every user may read it, as
-// shim, with probe and launch as links. Built with -cover, the children
-// write their counters beside the test's own, so the percentage and the
-// profile count what the real binary ran (the probe leaves GOCOVERDIR out).
+// installBinaries copies the test binary, readable by every user, as shim
+// with probe and launch as links. Under -cover the children's counters go
+// into the test's own profile, so it counts what the real binary ran.
 func installBinaries() error {
 	data, err := os.ReadFile("/proc/self/exe")
 	binDir, _ = os.MkdirTemp("", "shim-test-")
@@ -88,9 +86,8 @@ var raceBuild = func() bool {
 	return bi != nil && slices.Contains(bi.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
 }()
 
-// withCover adds the children's GOCOVERDIR to env, unless it has one (a
-// test that counts the environment's bytes counts it in itself), and under
-// -race turns the exit's sleep off.
+// withCover adds the children's GOCOVERDIR unless env has one (a test that
+// counts the environment's bytes adds it itself), and turns -race's exit sleep off.
 func withCover(env []string) []string {
 	if raceBuild {
 		env = append(slices.Clip(env), "GORACE=atexit_sleep_ms=0")
@@ -190,11 +187,9 @@ type result struct {
 	pid            int
 }
 
-// do starts the run in its own process group with os.StartProcess, which,
-// unlike exec.Cmd, passes duplicate names on as they are. It sends the
-// signal once shim blocks on a FIFO, kills a run still going after 20 s,
-// and checks that nothing of the group is left and that shim's own words
-// carry no secret.
+// do starts the run in its own process group with os.StartProcess, which
+// passes duplicate names on (exec.Cmd drops them), and checks that nothing of
+// the group is left and that shim's own words carry no secret.
 func (r run) do(t *testing.T) result {
 	t.Helper()
 	env := append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, r.env...)
@@ -283,8 +278,7 @@ func parseProbe(t *testing.T, out string) probeReport {
 }
 
 // kernelArch is the kernel's architecture as GOARCH names it, from
-// /proc/sys/kernel/arch (Linux 6.1 on), not uname, which qemu-user answers
-// with the guest's machine.
+// /proc/sys/kernel/arch: qemu-user answers uname with the guest's machine.
 func kernelArch() string {
 	machine, err := os.ReadFile("/proc/sys/kernel/arch")
 	if err != nil {
@@ -412,40 +406,9 @@ func TestSettings(t *testing.T) {
 	}
 }
 
-// asPID1 starts shim as PID 1 of a new PID namespace: unshare's command,
-// shim's PID and its stderr.
+// asPID1 starts shim as PID 1 of a new PID namespace, with unshare --fork:
+// unshare's command, shim's PID and its stderr. It skips where it cannot.
 func asPID1(t *testing.T, env []string, args ...string) (*exec.Cmd, int, *bytes.Buffer) {
-	t.Helper()
-	cmd := exec.Command(requirePIDNamespace(t), append([]string{"--pid", "--fork", shimPath}, args...)...)
-	cmd.Env = withCover(append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, env...))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	return cmd, unshareChild(t, cmd), &stderr
-}
-
-// unshareChild waits for the PID of the child unshare --fork starts (PID 1
-// of its namespace), and kills unshare if none comes.
-func unshareChild(t *testing.T, cmd *exec.Cmd) int {
-	t.Helper()
-	child := 0
-	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); {
-		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
-		fmt.Sscan(string(children), &child)
-	}
-	if child == 0 {
-		cmd.Process.Kill()
-		t.Fatal("unshare started no child")
-	}
-	return child
-}
-
-// requirePIDNamespace skips where shim cannot be made PID 1 of a new PID
-// namespace, and returns unshare(1), which makes it so.
-func requirePIDNamespace(t *testing.T) string {
 	t.Helper()
 	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
 	requireRoot(t)
@@ -453,15 +416,28 @@ func requirePIDNamespace(t *testing.T) string {
 	if err != nil {
 		t.Skip("no unshare")
 	}
-	return unshare
+	cmd := exec.Command(unshare, append([]string{"--pid", "--fork", shimPath}, args...)...)
+	cmd.Env = withCover(append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, env...))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	child := 0
+	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); {
+		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+		fmt.Sscan(string(children), &child)
+	}
+	if child == 0 {
+		t.Fatal("unshare started no child")
+	}
+	return cmd, child, &stderr
 }
 
-// TestSignalWhileResolving: a secret that blocks (a FIFO without a writer)
-// leaves no unstoppable shim. Outside PID 1 shim has no handler and the
-// kernel's default action ends it, SIGQUIT included (no goroutine dump of
-// Go's, which could show a register holding secret bytes). As PID 1, where the kernel drops a
-// signal without a handler, shim names it and exits 128+n. Outside PID 1 a
-// blocked shim runs fewer threads than as PID 1, the only one that watches.
+// TestSignalWhileResolving: a shim blocked on a FIFO secret can be stopped.
+// Outside PID 1 the kernel's default action ends it, SIGQUIT too (a Go dump could
+// show secret bytes), with no watcher thread; as PID 1 shim names it, exits 128+n.
 func TestSignalWhileResolving(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "fi\nfo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -493,16 +469,9 @@ func TestSignalWhileResolving(t *testing.T) {
 	}
 }
 
-// TestSignalAtAnyMoment sends a watched signal at generated moments from
-// shim's start to past its execve, outside PID 1 and as PID 1, and none is
-// lost. Outside PID 1 the parent sees death by it, shim's or the command's
-// (SIGQUIT: Go's dump and status 2). As PID 1, once Go's runtime has its
-// handlers: shim's 128+n and message before the command started, or status
-// 2 (Go's runtime before watchAsPID1 and in the last microseconds before
-// execve, or the command, a Go program as PID 1). Lost shows as the command
-// finishing its sleep with status 0, allowed as PID 1 only for a signal
-// sent to the command itself or as shim's execve completed: it reaches the
-// new image before any handler and the kernel drops it, as for any PID 1.
+// TestSignalAtAnyMoment: a watched signal sent at a generated moment from
+// shim's start to past its execve, outside PID 1 and as PID 1, is never lost,
+// which shows as the command finishing its sleep with status 0.
 func TestSignalAtAnyMoment(t *testing.T) {
 	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
 	// As shim ships, static: with cgo (the race detector), Go cannot mask every thread.
@@ -547,7 +516,7 @@ func TestSignalAtAnyMoment(t *testing.T) {
 		switch {
 		case !asInit && ws.Signaled() && ws.Signal() == sig:
 			outcome = "death by the signal"
-		case ws.ExitStatus() == 2 && (asInit || sig == syscall.SIGQUIT):
+		case ws.ExitStatus() == 2 && (asInit || sig == syscall.SIGQUIT): // Go's own handler, in shim or the command
 			outcome = "status 2 from Go's runtime"
 		case asInit && ws.ExitStatus() == 128+int(sig) && stderr.String() == "shim: stopped by "+unix.SignalName(sig)+"\n" && !ran:
 			outcome = "shim stopped"
@@ -574,18 +543,14 @@ func hasHandler(pid int, sig syscall.Signal) bool {
 	return sigMask(string(status), "SigCgt")&(1<<(sig-1)) != 0
 }
 
-// TestProcessState: the command inherits what the parent gave, as far as
-// Go's runtime lets shim pass it on: it unblocks SIGHUP, SIGINT, SIGQUIT and
-// SIGTERM in every thread before shim runs, and keeps an inherited SIG_IGN
-// only for SIGHUP and SIGINT.
+// TestProcessState: the command inherits the parent's signal mask and
+// ignored signals, except what Go's runtime resets before shim runs: it
+// unblocks HUP, INT, QUIT and TERM, and keeps SIG_IGN only for HUP and INT.
 func TestProcessState(t *testing.T) {
 	skipIfEmulated(t, "qemu-user keeps its own signal mask and dispositions")
-	state := func(viaShim bool, execPlan ...string) string {
-		args := []string{"TERM,INT,USR1", "HUP,INT,PIPE,USR2"}
-		if viaShim {
-			args = append(args, shimPath)
-		}
-		res := run{path: filepath.Join(binDir, "launch"), args: append(args, execPlan...)}.do(t)
+	state := func(via ...string) string {
+		args := append([]string{"TERM,INT,USR1", "HUP,INT,PIPE,USR2"}, via...)
+		res := run{path: filepath.Join(binDir, "launch"), args: append(args, "/bin/cat", "/proc/self/status")}.do(t)
 		if res.code != 0 {
 			t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
 		}
@@ -597,7 +562,7 @@ func TestProcessState(t *testing.T) {
 		}
 		return b
 	}
-	direct, shimmed := state(false, "/bin/cat", "/proc/self/status"), state(true, "/bin/cat", "/proc/self/status")
+	direct, shimmed := state(), state(shimPath)
 	for _, tc := range []struct {
 		field           string
 		direct, shimmed uint64
@@ -623,10 +588,8 @@ func (r recordingFiles) read(p string, limit int, regularOnly bool) ([]byte, err
 }
 
 // hostileRun makes a random run of what a careless operator or an attacker
-// writes: *_FILE and FILE__ chains, URL parts, secrets directories and a
-// template, bad values,
-// hostile names, files over the limit, under root. Each file's content
-// holds a sentinel.
+// writes: _FILE and FILE__ chains, URL parts, secrets directories, a template,
+// bad values, hostile names, files over the limit; every file holds a sentinel.
 func hostileRun(rng *rand.Rand, root string) ([]string, []string, fakeFiles, shimSettings) {
 	names := []string{"PW", "X", "X_FILE", "DATABASE_PARAMS", "DATABASE_SCHEME", "DATABASE_PORT", "PGHOST", "PGUSER", "POSTGRES_PASSWORD",
 		"REDIS_SCHEME", "REDIS_PORT", "REDIS_HOST", "REDIS_DB", "DATABASE_HOST", "A\nB", "A\u202eB", "SSL_CERT"}
@@ -676,12 +639,9 @@ func hostileRun(rng *rand.Rand, root string) ([]string, []string, fakeFiles, shi
 	return env, args, files, s
 }
 
-// TestHostileRuns: across hostile runs, with and without every problem
-// reported, no line shows a file's content or a raw control or bidi
-// character, and no file is opened whose path came from a file; and the
-// environment's order changes only the order of the result, never what is
-// read, set or refused. The first runs go through the real binary too,
-// with --check, with SHIM_VERBOSE and as a plain run.
+// TestHostileRuns: no line shows a file's content or a raw control or bidi
+// character, no path read from a file is opened, and the environment's order
+// changes only the result's order. The first runs go through the binary too.
 func TestHostileRuns(t *testing.T) {
 	dir := t.TempDir()
 	for seed := range runs(3000) {

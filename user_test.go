@@ -105,10 +105,8 @@ func TestParseUser(t *testing.T) {
 	}
 }
 
-// TestFindEntryModel: over generated files, findEntry picks what a model of
-// glibc's files backend picks (leading blanks, comments and empty lines
-// skipped, fewer than four fields a broken line), and, as root, the model
-// picks what getent(1) prints with the file mounted on /etc/passwd.
+// TestFindEntryModel: on generated files findEntry agrees with a model of
+// glibc's files backend, and as root the model with getent(1) on the file.
 func TestFindEntryModel(t *testing.T) {
 	model := func(file, key string) string {
 		for _, line := range strings.Split(file, "\n") {
@@ -151,9 +149,9 @@ func TestFindEntryModel(t *testing.T) {
 	}
 }
 
-// credCase starts a command through shim with --check, then for real: the
-// command's ids, groups, capabilities and HOME are what the run-as line
-// says, the rest as a direct exec's; or both stop with the same words.
+// credCase runs a command through shim with --check, then for real: its ids,
+// groups, capabilities and HOME are what the run-as line says, the rest as a
+// direct exec's; or both stop with the same words.
 type credCase struct {
 	name, path string   // path: PATH when not binDir:/usr/bin:/bin
 	wrap, env  []string // wrap starts shim: setpriv, prlimit, unshare
@@ -237,11 +235,8 @@ func notRoot(spec string, uid int) string {
 		"shim: hint: shim must start as root to switch users: remove USER from the image or set user: \"0\" for the service, and let SHIM_USER drop privileges\n"
 }
 
-// TestCredentialsExactly: the command runs with exactly the credentials
-// --check reports, from every start (root or not, caps dropped, ambient
-// caps and securebits, a user namespace, RLIMIT_NPROC, a parent-death
-// signal, account files of every shape or none); what cannot be done stops
-// both alike.
+// TestCredentialsExactly: from every kind of start, the command runs with
+// exactly the credentials --check reports, or both stop alike.
 func TestCredentialsExactly(t *testing.T) {
 	skipIfEmulated(t, "qemu-user keeps its own credential and signal state")
 	requireRoot(t)
@@ -255,7 +250,7 @@ func TestCredentialsExactly(t *testing.T) {
 	writeSecret(t, private, "deathsig", "#!/bin/sh\n", 0o755)
 	writeSecret(t, private, "mycmd", "#!/bin/sh\n", 0o755)
 	writeSecret(t, dir, "script", "#!/bin/sh\n", 0o700)
-	copyFile("/bin/true", dir+"/binary", 0o700)
+	copyTrue(dir+"/binary", program, 0o700)
 	blocked, secret, users := writeSecret(t, private, "pw", sentinel, 0o644), writeSecret(t, dir, "pw", "read as root\n", 0o600), writeSecret(t, dir, "users", sentinel, 0o600)
 	os.Chown(users, 1000, 1000)
 	etc := func(n int) []string { // the fixture files, app in n more groups, on /etc; none if n < 0
@@ -305,9 +300,9 @@ func TestCredentialsExactly(t *testing.T) {
 		note := map[bool]string{true: " (whether the kernel runs it only a run tells: the kernel refused --check's traced child (resource temporarily unavailable))"}[n != "2"]
 		cases = append(cases, credCase{name: "nproc " + n, wrap: []string{tool("prlimit"), "--nproc=" + n}, env: user("43917"), cmd: []string{"/bin/cat", "/proc/self/status"}, times: int(runs(20)), checkNote: note})
 	}
+	shim, _ := os.ReadFile(shimPath)
 	for i, mode := range []os.FileMode{os.ModeSetuid, os.ModeSetgid, os.ModeSetuid, os.ModeSetgid} {
-		bin := filepath.Join(openTempDir(t), "shim")
-		copyFile(shimPath, bin, 0o755|mode)
+		bin := writeSecret(t, openTempDir(t), "shim", string(shim), 0o755|mode)
 		cases = append(cases, credCase{name: fmt.Sprint("setuid ", i), wrap: []string{bin}, uid: i / 2 * 65534, code: 125, want: "shim: refusing to run setuid or setgid; remove the bits with chmod u-s,g-s\n"})
 	}
 	for _, from := range []credCase{{name: "root"}, {name: "root with groups", groups: []uint32{0, 4, 6, 27}}, {name: "nobody with root's groups", uid: 65534, groups: []uint32{0, 4}}, {name: "nobody", uid: 65534, groups: []uint32{65534}}} {
@@ -340,9 +335,8 @@ func openTempDir(t *testing.T) string {
 	return dir
 }
 
-// TestKubernetesSecretVolume imports a directory laid out as the kubelet
-// does: keys are links into ..data, a link to a timestamped directory that
-// an update swaps atomically; a start reads one version, never a mix.
+// TestKubernetesSecretVolume: a directory laid out as the kubelet does (keys
+// link into ..data, which an update swaps) is read as one version, never a mix.
 func TestKubernetesSecretVolume(t *testing.T) {
 	skipIfEmulated(t, "hundreds of emulated starts")
 	skipIfEmulated(t, reversedEnv)
@@ -398,15 +392,4 @@ func TestKubernetesSecretVolume(t *testing.T) {
 	if stop.Store(true); <-swaps == 0 || len(seen) != 2 {
 		t.Errorf("starts saw %v: the swaps did not race the starts", seen)
 	}
-}
-
-func copyFile(from, to string, mode os.FileMode) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(to, data, mode); err != nil {
-		return err
-	}
-	return os.Chmod(to, mode)
 }
