@@ -477,7 +477,7 @@ func (r *resolver) requireHints(name string) []string {
 // distance is the Levenshtein distance of a and b, or limit+1 when their
 // lengths alone put it over limit.
 func distance(a, b string, limit int) int {
-	if a == "" || len(a)-len(b) > limit || len(b)-len(a) > limit {
+	if len(a)-len(b) > limit || len(b)-len(a) > limit {
 		return limit + 1
 	}
 	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
