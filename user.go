@@ -97,8 +97,11 @@ func parseUser(spec string, passwd, group []byte, selfUID uint32) (credentials, 
 	c.groups = []uint32{c.gid}
 	if !hasGroup && entry != nil && entry[0] != "" {
 		findEntry(group, func(f []string) bool {
-			if gid, err := parseID(f[2]); err == nil && slices.Contains(strings.Split(f[3], ","), entry[0]) && !slices.Contains(c.groups, gid) {
-				c.groups = append(c.groups, gid)
+			for member := range strings.SplitSeq(f[3], ",") {
+				if gid, err := parseID(f[2]); member == entry[0] && err == nil && !slices.Contains(c.groups, gid) {
+					c.groups = append(c.groups, gid)
+					break
+				}
 			}
 			return false
 		})
@@ -161,18 +164,20 @@ func parseID(s string) (uint32, error) {
 // findEntry returns the first entry of a passwd or group file that match
 // accepts, its fields padded to seven. As glibc, it skips leading blanks,
 // comments and empty lines; lines of fewer than four fields are broken.
+// The fields are cut into one array, not split per line: every start
+// with SHIM_USER reads the whole group file.
 func findEntry(file []byte, match func(fields []string) bool) []string {
+	var f [7]string
 	for line := range strings.Lines(string(file)) {
 		line = strings.TrimLeft(strings.TrimSuffix(line, "\n"), " \t\v\f\r")
-		if line == "" || line[0] == '#' {
+		if line == "" || line[0] == '#' || strings.Count(line, ":") < 3 {
 			continue
 		}
-		f := strings.SplitN(line, ":", 7)
-		if len(f) < 4 {
-			continue
+		for i := range 6 {
+			f[i], line, _ = strings.Cut(line, ":")
 		}
-		if f = append(f, make([]string, 7-len(f))...); match(f) {
-			return f
+		if f[6] = line; match(f[:]) {
+			return slices.Clone(f[:])
 		}
 	}
 	return nil
