@@ -155,7 +155,10 @@ func (c execPlan) explain(err error) error {
 		return &problem{err: fmt.Errorf("exec %s: is a directory", quote(c.shown)), code: code}
 	}
 	p := &problem{err: fmt.Errorf("exec %s: %w", quote(c.shown), err), code: code}
-	if hint := cause(c.path, err); exists && hint != "" {
+	if !exists {
+		return p
+	}
+	if hint := cause(c.path, err); hint != "" {
 		p.hints = []string{hint}
 	}
 	return p
