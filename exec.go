@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -86,7 +85,7 @@ func lookPath(file, pathList string) (string, error) {
 // MAX_ARG_STRLEN, or the file name, strings and pointers over ARG_MAX; nil
 // when only a #! script's rewritten arguments are over.
 func sizeError(path string, args, env []string) error {
-	total := len(path) + 1 + strconv.IntSize/8*(max(len(args), 1)+len(env))
+	total := len(path) + 1 + pointerSize()*(max(len(args), 1)+len(env))
 	for i, a := range args {
 		if len(a)+1 > maxEntry() {
 			return fail(fmt.Sprintf("argument %d is %d bytes, over the kernel's limit of %d for one argument", i, len(a), maxEntry()-1),

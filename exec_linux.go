@@ -40,6 +40,19 @@ func argMax() int {
 	return max(limit, 32*unix.Getpagesize())
 }
 
+// pointerSize is the kernel's: a 32-bit shim on a 64-bit kernel has each
+// argv and envp pointer counted as 8 bytes against ARG_MAX.
+func pointerSize() int {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return strconv.IntSize / 8
+	}
+	if m := unix.ByteSliceToString(u.Machine[:]); strings.Contains(m, "64") || m == "s390x" || m == "alpha" {
+		return 8
+	}
+	return 4
+}
+
 func noexecMount(path string) bool {
 	var fs unix.Statfs_t
 	return unix.Statfs(path, &fs) == nil && fs.Flags&unix.ST_NOEXEC != 0

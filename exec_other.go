@@ -8,6 +8,7 @@ package main
 import (
 	"errors"
 	"os"
+	"strconv"
 	"syscall"
 )
 
@@ -18,6 +19,8 @@ const userSwitch = false
 func maxEntry() int { return 256 << 10 }
 
 func argMax() int { return 256 << 10 }
+
+func pointerSize() int { return strconv.IntSize / 8 }
 
 func noexecMount(string) bool { return false }
 

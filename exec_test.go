@@ -251,7 +251,7 @@ func TestArgMaxAsTheKernelCounts(t *testing.T) {
 			env = append(env, fmt.Sprintf("S%02d=", i))
 		}
 		env = withCover(env) // under -cover, GOCOVERDIR counts too
-		need := argMax() + over - 2*(len(path)+1) - map[bool]int{true: len(probePath) + 1}[path == script] - strconv.IntSize/8*(1+len(env)) - len(strings.Join(env, " ")) - 1
+		need := argMax() + over - 2*(len(path)+1) - map[bool]int{true: len(probePath) + 1}[path == script] - pointerSize()*(1+len(env)) - len(strings.Join(env, " ")) - 1
 		for i := 1; need > 0; i++ {
 			env[i] += strings.Repeat("x", min(need, 100000))
 			need -= min(need, 100000)
