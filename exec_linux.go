@@ -41,10 +41,11 @@ func argMax() int {
 }
 
 // pointerSize is the kernel's: a 32-bit shim on a 64-bit kernel has each
-// argv and envp pointer counted as 8 bytes against ARG_MAX.
+// argv and envp pointer counted as 8 bytes against ARG_MAX. uname is asked
+// only by a 32-bit shim: setarch linux32 makes it say i686 to any process.
 func pointerSize() int {
 	var u unix.Utsname
-	if unix.Uname(&u) != nil {
+	if strconv.IntSize == 64 || unix.Uname(&u) != nil {
 		return strconv.IntSize / 8
 	}
 	if m := unix.ByteSliceToString(u.Machine[:]); strings.Contains(m, "64") || m == "s390x" || m == "alpha" {

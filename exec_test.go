@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -258,14 +259,21 @@ func TestArgMaxAsTheKernelCounts(t *testing.T) {
 		}
 		return env
 	}
-	for _, path := range []string{probePath, script} {
-		for over := -12; over <= 12; over++ {
-			want := map[bool]unix.Errno{true: unix.E2BIG}[over > 0]
-			if got := kernelErrno(t, path, []string{path}, envFor(path, over)); got != want {
-				t.Errorf("%s at ARG_MAX%+d: the kernel says %v, the arithmetic %v", path, over, got, want)
-			}
-			if err := sizeError(path, []string{path}, envFor(path, over)); path == probePath && (err != nil) != (want != 0) {
-				t.Errorf("%s at ARG_MAX%+d: sizeError says %v, the kernel %v", path, over, err, want)
+	runtime.LockOSThread() // a personality is the thread's, and the forks are this thread's
+	defer runtime.UnlockOSThread()
+	own, _, _ := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
+	defer unix.RawSyscall(unix.SYS_PERSONALITY, own, 0, 0)
+	for _, persona := range []uintptr{0x0008, own} { // PER_LINUX32 first (setarch linux32: uname says i686)
+		unix.RawSyscall(unix.SYS_PERSONALITY, persona, 0, 0)
+		for _, path := range []string{probePath, script} {
+			for over := -12; over <= 12; over++ {
+				want := map[bool]unix.Errno{true: unix.E2BIG}[over > 0]
+				if got := kernelErrno(t, path, []string{path}, envFor(path, over)); got != want {
+					t.Errorf("%s at ARG_MAX%+d, personality %#x: the kernel says %v, the arithmetic %v", path, over, persona, got, want)
+				}
+				if err := sizeError(path, []string{path}, envFor(path, over)); path == probePath && (err != nil) != (want != 0) {
+					t.Errorf("%s at ARG_MAX%+d, personality %#x: sizeError says %v, the kernel %v", path, over, persona, err, want)
+				}
 			}
 		}
 	}
