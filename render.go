@@ -7,9 +7,7 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 )
@@ -40,7 +38,7 @@ func (t templates) render(lookup func(string) (string, bool), hint func(error) s
 		origin := "SHIM_RENDER: " + name
 		text, err := t.read(p, t.limit(name), true)
 		if err != nil {
-			return nil, templateError(origin, err)
+			return nil, fileError(origin, err, "the template is probably not mounted: compare the service's configs: (Compose, Swarm) or the ConfigMap's items (Kubernetes)")
 		}
 		content, used, err := fill(text, lookup, hint, t.limit(name))
 		if err != nil {
@@ -91,17 +89,4 @@ func fill(text []byte, lookup func(string) (string, bool), hint func(error) stri
 		return nil, nil, failf("filled, over the limit of %d bytes for a template", limit)
 	}
 	return []byte(out.String()), used, nil
-}
-
-func templateError(origin string, err error) error {
-	var denied *deniedError
-	pe := &fs.PathError{Path: "the file"}
-	errors.As(err, &pe)
-	switch {
-	case errors.As(err, &denied):
-		return fail(origin+": "+describe(err), deniedHint(denied, pe.Path))
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errDangling):
-		return fail(origin+": "+describe(err), "the template is probably not mounted: compare the service's configs: (Compose, Swarm) or the ConfigMap's items (Kubernetes) with what the container has")
-	}
-	return fail(origin + ": " + describe(err))
 }

@@ -67,7 +67,7 @@ func TestRender(t *testing.T) {
 		{name: "one byte more", env: env, files: files, req: render("CONF=/big"), entryLimit: 32, wantErr: in("/big") + "over the limit of 26 bytes for a template"},
 		{name: "too large once filled", env: env, files: files, req: render("CONF=/grows"), entryLimit: 32, wantErr: in("/grows") + "filled, over the limit of 26 bytes for a template"},
 		{name: "not mounted", env: env, files: files, req: render("CONF=/none"),
-			wantErr: "SHIM_RENDER: CONF: open /none: no such file or directory\nhint: the template is probably not mounted: compare the service's configs: (Compose, Swarm) or the ConfigMap's items (Kubernetes) with what the container has"},
+			wantErr: "SHIM_RENDER: CONF: open /none: no such file or directory\nhint: the template is probably not mounted: compare the service's configs: (Compose, Swarm) or the ConfigMap's items (Kubernetes) with what the container has (ls -la / in it)"},
 		{name: "denied", env: env, files: files, req: render("CONF=/denied"),
 			wantErr: "SHIM_RENDER: CONF: open /denied: permission denied\nhint: /denied is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges"},
 		{name: "no in-memory file, and no hint about ${...}", env: env, files: files, req: noMemfd,

@@ -267,6 +267,13 @@ func (r *resolver) readSecret(origin, name, p string, fromDir bool) ([]byte, err
 }
 
 func (r *resolver) readError(origin string, err error, fromDir bool) error {
+	return fileError(origin, err, "the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes)",
+		r.notSecretHint(origin, fromDir))
+}
+
+// fileError is a file that could not be read, with a hint at the cause:
+// who may read it, or for a missing one, where to compare what is mounted.
+func fileError(origin string, err error, unmounted string, more ...string) error {
 	pe := &fs.PathError{Path: "the file"}
 	errors.As(err, &pe)
 	var hints []string
@@ -275,9 +282,9 @@ func (r *resolver) readError(origin string, err error, fromDir bool) error {
 	case errors.As(err, &denied):
 		hints = append(hints, deniedHint(denied, pe.Path))
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errDangling):
-		hints = append(hints, "the secret is probably not mounted: compare the service's secrets: list (Compose, Swarm) or the volume's items (Kubernetes) with what the container has (ls -la "+quote(path.Dir(pe.Path))+" in it)")
+		hints = append(hints, unmounted+" with what the container has (ls -la "+quote(path.Dir(pe.Path))+" in it)")
 	}
-	return fail(origin+": "+describe(err), append(hints, r.notSecretHint(origin, fromDir))...)
+	return fail(origin+": "+describe(err), append(hints, more...)...)
 }
 
 // deniedHint says why a file cannot be read and what fixes it. Root that
