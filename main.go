@@ -375,31 +375,14 @@ func die(sig os.Signal) {
 	os.Exit(128 + int(sig.(syscall.Signal)))
 }
 
-// versionString is the version stamped at build time, else the module
-// version from the build info (a pseudo-version holds the revision), else
-// the VCS revision, once.
+// versionString is the version stamped at build time, else the one Go
+// stamps: a tag, or a pseudo-version holding the VCS revision.
 func versionString() string {
 	if version != "" {
 		return version
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
 	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	rev, dirty := "", ""
-	for _, s := range info.Settings {
-		switch {
-		case s.Key == "vcs.revision" && len(s.Value) >= 12:
-			rev = s.Value[:12]
-		case s.Key == "vcs.modified" && s.Value == "true":
-			dirty = "-dirty"
-		}
-	}
-	if rev == "" {
-		return "devel"
-	}
-	return "devel-" + rev + dirty
+	return "devel"
 }
