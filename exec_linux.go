@@ -20,12 +20,6 @@ import (
 
 const userSwitch = true
 
-// ids are what the thread that execs switches to.
-type ids struct {
-	uid, gid uint32
-	groups   []uint32
-}
-
 // maxEntry is MAX_ARG_STRLEN, the limit on one string with its NUL.
 func maxEntry() int { return 32 * unix.Getpagesize() }
 
@@ -92,12 +86,11 @@ func onlyThisThreadTakes(sigs []syscall.Signal) {
 // uid is 0. One thread, as setpriv: each switching thread is charged to
 // RLIMIT_NPROC. The parent-death signal the switch clears is set again.
 func become(uid, gid uint32, groups []uint32) error {
-	c := ids{uid, gid, groups}
 	var deathSignal int
 	unix.Prctl(unix.PR_GET_PDEATHSIG, uintptr(unsafe.Pointer(&deathSignal)), 0, 0, 0)
 	if needSwitch(uid, gid, groups) {
-		gids := make([]int, len(c.groups))
-		for i, g := range c.groups {
+		gids := make([]int, len(groups))
+		for i, g := range groups {
 			gids[i] = int(g)
 		}
 		setresuid, setresgid := uintptr(unix.SYS_SETRESUID), uintptr(unix.SYS_SETRESGID)
@@ -105,16 +98,16 @@ func become(uid, gid uint32, groups []uint32) error {
 			setresuid, setresgid = 208, 210 // SETRESUID32, SETRESGID32: 32-bit ids
 		}
 		if err := unix.Setgroups(gids); err != nil {
-			return switchError("setgroups", err.(unix.Errno), c)
+			return switchError("setgroups", err.(unix.Errno), len(groups))
 		}
-		if _, _, errno := unix.RawSyscall(setresgid, uintptr(c.gid), uintptr(c.gid), uintptr(c.gid)); errno != 0 {
-			return switchError(fmt.Sprintf("setgid %d", c.gid), errno, c)
+		if _, _, errno := unix.RawSyscall(setresgid, uintptr(gid), uintptr(gid), uintptr(gid)); errno != 0 {
+			return switchError(fmt.Sprintf("setgid %d", gid), errno, len(groups))
 		}
-		if _, _, errno := unix.RawSyscall(setresuid, uintptr(c.uid), uintptr(c.uid), uintptr(c.uid)); errno != 0 {
-			return switchError(fmt.Sprintf("setuid %d", c.uid), errno, c)
+		if _, _, errno := unix.RawSyscall(setresuid, uintptr(uid), uintptr(uid), uintptr(uid)); errno != 0 {
+			return switchError(fmt.Sprintf("setuid %d", uid), errno, len(groups))
 		}
 	}
-	if c.uid != 0 {
+	if uid != 0 {
 		unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 		var none [2]unix.CapUserData
 		if err := unix.Capset(&unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}, &none[0]); err != nil {
@@ -127,26 +120,25 @@ func become(uid, gid uint32, groups []uint32) error {
 	return nil
 }
 
-// needSwitch reports whether this thread's ids or groups differ from c's;
+// needSwitch reports whether this thread's ids or groups differ from these;
 // the primary gid counts as a member, as the kernel's permission checks do.
 func needSwitch(uid, gid uint32, groups []uint32) bool {
-	c := ids{uid, gid, groups}
 	r, e, s := unix.Getresuid()
 	rg, eg, sg := unix.Getresgid()
 	current, _ := unix.Getgroups()
 	have := append(current, eg)
-	want := []int{int(c.gid)}
-	for _, g := range c.groups {
+	want := []int{int(gid)}
+	for _, g := range groups {
 		want = append(want, int(g))
 	}
 	slices.Sort(have)
 	slices.Sort(want)
-	u, g := int(c.uid), int(c.gid)
+	u, g := int(uid), int(gid)
 	return r != u || e != u || s != u || rg != g || eg != g || sg != g || !slices.Equal(slices.Compact(have), slices.Compact(want))
 }
 
 // switchError explains the kernel's refusal of a switch.
-func switchError(call string, errno unix.Errno, c ids) error {
+func switchError(call string, errno unix.Errno, groups int) error {
 	err := fmt.Errorf("%s: %w", call, errno)
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var caps [2]unix.CapUserData
@@ -161,8 +153,8 @@ func switchError(call string, errno unix.Errno, c ids) error {
 		}
 	}
 	switch {
-	case errno == unix.EINVAL && len(c.groups) > 65536:
-		return fmt.Errorf("%d groups, more than the kernel allows (65536)", len(c.groups))
+	case errno == unix.EINVAL && groups > 65536:
+		return fmt.Errorf("%d groups, more than the kernel allows (65536)", groups)
 	case errno == unix.EINVAL:
 		return withHints(err, "an id that this user namespace does not map (a rootless container): choose one the container maps, or run the container as the user")
 	case errno == unix.EPERM && len(missing) > 0:
