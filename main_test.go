@@ -169,15 +169,13 @@ func signalList(names string) (out []os.Signal) {
 
 // run describes one start of shim.
 type run struct {
-	args    []string
-	env     []string // added to a minimal PATH
-	rawEnv  []string // passed as is, duplicates included, instead of PATH and env
-	uid     int      // run as this uid (and gid) when non-zero; needs root
-	groups  []uint32 // supplementary groups to start with, when set; needs root
-	signal  syscall.Signal
-	blocked func(pid int) // called once shim blocks on a FIFO, before the signal
-	path    string        // the program to start instead of shim: launch, say
-	broken  int           // 1 or 2: that descriptor is a pipe whose reader is gone
+	args   []string
+	env    []string // added to a minimal PATH
+	rawEnv []string // passed as is, duplicates included, instead of PATH and env
+	uid    int      // run as this uid (and gid) when non-zero; needs root
+	groups []uint32 // supplementary groups to start with, when set; needs root
+	path   string   // the program to start instead of shim: launch, say
+	broken int      // 1 or 2: that descriptor is a pipe whose reader is gone
 }
 
 type result struct {
@@ -224,13 +222,6 @@ func (r run) do(t *testing.T) result {
 	var stdout, stderr bytes.Buffer
 	done := make(chan struct{})
 	go func() { stdout.ReadFrom(outR); stderr.ReadFrom(errR); close(done) }()
-	if r.signal != 0 {
-		waitBlocked(t, proc.Pid)
-		if r.blocked != nil {
-			r.blocked(proc.Pid)
-		}
-		proc.Signal(r.signal)
-	}
 	state, err := proc.Wait()
 	<-done
 	if err != nil {
@@ -406,17 +397,22 @@ func TestSettings(t *testing.T) {
 	}
 }
 
-// asPID1 starts shim as PID 1 of a new PID namespace, with unshare --fork:
-// unshare's command, shim's PID and its stderr. It skips where it cannot.
-func asPID1(t *testing.T, env []string, args ...string) (*exec.Cmd, int, *bytes.Buffer) {
+// startShim starts shim in a process group of its own, or as PID 1 of a new
+// PID namespace with unshare --fork, skipping where it cannot: the command
+// started, shim's PID and its stderr.
+func startShim(t *testing.T, asInit bool, env []string, args ...string) (*exec.Cmd, int, *bytes.Buffer) {
 	t.Helper()
-	skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
-	requireRoot(t)
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("no unshare")
+	cmd := exec.Command(shimPath, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: !asInit}
+	if asInit {
+		skipIfEmulated(t, "qemu-user emulates signal delivery to the guest")
+		requireRoot(t)
+		unshare, err := exec.LookPath("unshare")
+		if err != nil {
+			t.Skip("no unshare")
+		}
+		cmd.Path, cmd.Args = unshare, append([]string{unshare, "--pid", "--fork", shimPath}, args...)
 	}
-	cmd := exec.Command(unshare, append([]string{"--pid", "--fork", shimPath}, args...)...)
 	cmd.Env = withCover(append([]string{"PATH=" + binDir + ":/usr/bin:/bin"}, env...))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -424,6 +420,9 @@ func asPID1(t *testing.T, env []string, args ...string) (*exec.Cmd, int, *bytes.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
+	if !asInit {
+		return cmd, cmd.Process.Pid, &stderr
+	}
 	child := 0
 	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); {
 		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
@@ -443,27 +442,28 @@ func TestSignalWhileResolving(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	threads := func(pid int) int { tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid)); return len(tasks) }
 	for _, sig := range watched {
 		name := unix.SignalName(sig)
 		t.Run(name, func(t *testing.T) {
-			var outside int
-			res := run{args: []string{"probe"}, env: []string{"PW_FILE=" + fifo}, signal: sig, blocked: func(pid int) { outside = threads(pid) }}.do(t)
-			ws := res.state.Sys().(syscall.WaitStatus)
-			qemuSays := strings.HasPrefix(res.stderr, "qemu: uncaught target signal") // the emulator's own line
-			if !ws.Signaled() || ws.Signal() != sig || res.stderr != "" && !qemuSays {
-				t.Errorf("outside PID 1: %v, stderr %q; want death by %s", res.state, res.stderr, name)
+			threads := map[bool]int{}
+			for _, asInit := range []bool{false, true} { // as PID 1 second: it skips where it cannot run
+				cmd, shim, stderr := startShim(t, asInit, []string{"PW_FILE=" + fifo}, "probe")
+				waitBlocked(t, shim)
+				tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", shim))
+				threads[asInit] = len(tasks)
+				syscall.Kill(shim, sig)
+				cmd.Wait()
+				ws, out := cmd.ProcessState.Sys().(syscall.WaitStatus), stderr.String()
+				qemuSays := strings.HasPrefix(out, "qemu: uncaught target signal") // the emulator's own line
+				if groupErr := syscall.Kill(-shim, 0); !asInit && (!ws.Signaled() || ws.Signal() != sig || out != "" && !qemuSays || groupErr == nil) {
+					t.Errorf("outside PID 1: %v, stderr %q, its group left: %v; want death by %s, nothing left", cmd.ProcessState, out, groupErr == nil, name)
+				}
+				if want := "shim: stopped by " + name + "\n"; asInit && (ws.ExitStatus() != 128+int(sig) || out != want) {
+					t.Errorf("as PID 1: %v, stderr %q; want exit %d, %q", cmd.ProcessState, out, 128+int(sig), want)
+				}
 			}
-			cmd, shim, stderr := asPID1(t, []string{"PW_FILE=" + fifo}, "probe")
-			waitBlocked(t, shim)
-			asInit := threads(shim)
-			syscall.Kill(shim, sig)
-			cmd.Wait()
-			if code, want := cmd.ProcessState.ExitCode(), "shim: stopped by "+name+"\n"; code != 128+int(sig) || stderr.String() != want {
-				t.Errorf("as PID 1: exit %d, stderr %q; want %d, %q", code, stderr.String(), 128+int(sig), want)
-			}
-			if outside >= asInit {
-				t.Errorf("blocked, shim runs %d threads outside PID 1, %d as PID 1", outside, asInit)
+			if threads[false] >= threads[true] {
+				t.Errorf("blocked, shim runs %d threads outside PID 1, %d as PID 1", threads[false], threads[true])
 			}
 		})
 	}
@@ -494,17 +494,8 @@ func TestSignalAtAnyMoment(t *testing.T) {
 		sig, asInit := watched[rng.IntN(len(watched))], os.Geteuid() == 0 && noUnshare == nil && i%2 == 1
 		delay := time.Duration(rng.Int64N(int64(span) * 3 / 2))
 		os.Remove(marker)
-		cmd, target, stderr := exec.Command(shimPath, args...), 0, &bytes.Buffer{}
-		if asInit {
-			cmd, target, stderr = asPID1(t, env, args...)
-			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !hasHandler(target, sig); {
-			}
-		} else {
-			cmd.Env, cmd.Stderr = withCover([]string{"PATH=" + binDir, env[0]}), stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			target = cmd.Process.Pid
+		cmd, target, stderr := startShim(t, asInit, env, args...)
+		for deadline := time.Now().Add(5 * time.Second); asInit && time.Now().Before(deadline) && !hasHandler(target, sig); {
 		}
 		time.Sleep(delay)
 		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", target))
