@@ -61,36 +61,46 @@ func (o *osFiles) read(path string, limit int, regularOnly bool) ([]byte, error)
 	return o.buf[:n], nil
 }
 
-// where says what to open: path, or for a Kubernetes secret volume's key
-// the key in the generation ..data named when the directory was first
-// read, so that a swap of ..data mid-start never mixes two generations.
+// where says what to open: path, or for a key of a Kubernetes secret
+// volume the key in the generation ..data named when the volume was first
+// read, so that a swap of ..data mid-start never mixes two generations. The
+// sign is the key's first component below the volume, a link into ..data:
+// user -> ..data/user, or db -> ..data/db for a key at db/user.
 func (o *osFiles) where(path string) (int, string) {
-	i := strings.LastIndexByte(path, '/')
-	if i < 0 {
-		return unix.AT_FDCWD, path
+	for i := strings.LastIndexByte(path, '/'); i >= 0; i = strings.LastIndexByte(path[:i], '/') {
+		volume, key := path[:i+1], path[i+1:]
+		first, _, _ := strings.Cut(key, "/")
+		buf := make([]byte, len(first)+8)
+		if n, err := unix.Readlink(volume+first, buf); err != nil || string(buf[:n]) != "..data/"+first {
+			continue
+		}
+		if fd, ok := o.generation(volume); ok {
+			return fd, key
+		}
+		break
 	}
-	dir, name := path[:i+1], path[i+1:]
-	buf := make([]byte, len(name)+8)
-	if n, err := unix.Readlink(path, buf); err != nil || string(buf[:n]) != "..data/"+name {
-		return unix.AT_FDCWD, path
-	}
+	return unix.AT_FDCWD, path
+}
+
+// generation is the volume's ..data, opened once.
+func (o *osFiles) generation(volume string) (int, bool) {
 	var st unix.Stat_t
-	if unix.Stat(dir, &st) != nil {
-		return unix.AT_FDCWD, path
+	if unix.Stat(volume, &st) != nil {
+		return 0, false
 	}
 	id := [2]uint64{uint64(st.Dev), uint64(st.Ino)}
 	if fd, ok := o.versions[id]; ok {
-		return fd, name
+		return fd, true
 	}
-	fd, err := unix.Open(dir+"..data", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(volume+"..data", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return unix.AT_FDCWD, path
+		return 0, false
 	}
 	if o.versions == nil {
 		o.versions = map[[2]uint64]int{}
 	}
 	o.versions[id] = fd
-	return fd, name
+	return fd, true
 }
 
 func retry(call func() error) error {

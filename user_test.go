@@ -340,15 +340,25 @@ func openTempDir(t *testing.T) string {
 // ..data, by --check too, and as one version, never a mix, while it swaps.
 func TestKubernetesSecretVolume(t *testing.T) {
 	skipIfEmulated(t, "hundreds of emulated starts")
-	dir := t.TempDir()
-	for k := range 6 {
+	newVolume := func(nested bool) string { // the kubelet's layout in two generations: k0-k5, and db/k0-k5 when nested
+		dir := t.TempDir()
 		for _, v := range []string{"..v1", "..v2"} {
-			os.MkdirAll(filepath.Join(dir, v), 0o755)
-			writeSecret(t, dir, fmt.Sprintf("%s/k%d", v, k), v, 0o644)
+			os.MkdirAll(filepath.Join(dir, v, "db"), 0o755)
+			for k := range 6 {
+				writeSecret(t, dir, fmt.Sprintf("%s/k%d", v, k), v, 0o644)
+				writeSecret(t, dir, fmt.Sprintf("%s/db/k%d", v, k), v, 0o644)
+			}
 		}
-		os.Symlink(fmt.Sprintf("..data/k%d", k), fmt.Sprintf("%s/k%d", dir, k))
+		for k := range 6 {
+			os.Symlink(fmt.Sprintf("..data/k%d", k), fmt.Sprintf("%s/k%d", dir, k))
+		}
+		if nested { // items: path: db/k0 gives only db -> ..data/db
+			os.Symlink("..data/db", dir+"/db")
+		}
+		os.Symlink("..v1", dir+"/..data")
+		return dir
 	}
-	os.Symlink("..v1", dir+"/..data")
+	dir, deep := newVolume(false), newVolume(true)
 	want := "set A from " + dir + "/k0 (4 bytes)\nset B from " + dir + "/k5 (4 bytes)\nexec " + probePath + "\n"
 	if check := (run{args: []string{"--check", "probe"}, env: []string{"A_FILE=" + dir + "/k0", "B_FILE=" + dir + "/k5"}}).do(t); check.stdout != want {
 		t.Errorf("--check\n got: %q\nwant: %q", check.stdout, want)
@@ -358,25 +368,33 @@ func TestKubernetesSecretVolume(t *testing.T) {
 	go func() {
 		n := 0
 		for ; !stop.Load(); n++ {
-			os.Symlink(fmt.Sprint("..v", n%2+1), dir+"/..new")
-			os.Rename(dir+"/..new", dir+"/..data")
+			for _, d := range []string{dir, deep} {
+				os.Symlink(fmt.Sprint("..v", n%2+1), d+"/..new")
+				os.Rename(d+"/..new", d+"/..data")
+			}
 		}
 		swaps <- n
 	}()
+	starts := []struct {
+		env  []string
+		keys int
+	}{
+		{[]string{"SHIM_SECRETS_DIR=" + dir}, 6},
+		{[]string{"A_FILE=" + dir + "/k0", "B_FILE=" + dir + "/k5"}, 2},
+		{[]string{"SHIM_SECRETS_DIR=" + deep + "/db"}, 6},
+		{[]string{"A_FILE=" + deep + "/db/k0", "B_FILE=" + deep + "/k5"}, 2},
+	}
 	for i, deadline := 0, time.Now().Add(30*time.Second); i < 200 && time.Now().Before(deadline); i++ {
-		env, keys := []string{"SHIM_SECRETS_DIR=" + dir}, 6
-		if i%2 == 1 {
-			env, keys = []string{"A_FILE=" + dir + "/k0", "B_FILE=" + dir + "/k5"}, 2
-		}
+		start := starts[i%len(starts)]
 		versions := map[string]int{}
-		for _, kv := range parseProbe(t, run{args: []string{"probe"}, env: env}.do(t).stdout).env {
+		for _, kv := range parseProbe(t, run{args: []string{"probe"}, env: start.env}.do(t).stdout).env {
 			if name, v, _ := strings.Cut(kv, "="); len(name) <= 2 {
 				versions[v]++
 				seen[v]++
 			}
 		}
-		if len(versions) != 1 || versions["..v1"]+versions["..v2"] != keys {
-			t.Fatalf("start %d (%s): versions %v", i, env[0], versions)
+		if len(versions) != 1 || versions["..v1"]+versions["..v2"] != start.keys {
+			t.Fatalf("start %d (%s): versions %v", i, start.env, versions)
 		}
 	}
 	if stop.Store(true); <-swaps == 0 || len(seen) != 2 {
