@@ -100,6 +100,7 @@ type resolver struct {
 	src      fileSource
 	env      *env
 	skipped  map[string]string // names left unset or unread, and why: for SHIM_REQUIRE's hints
+	readFrom map[string]string // NAME → the NAME_FILE or FILE__NAME it was read from
 	notes    []string
 	problems []error
 }
@@ -107,7 +108,7 @@ type resolver struct {
 // resolve applies every rule in order. The error joins every problem with
 // allProblems, else it is the first.
 func resolve(req request, src fileSource) (resolution, error) {
-	r := &resolver{request: req, src: src, env: newEnv(req.environ), skipped: map[string]string{}}
+	r := &resolver{request: req, src: src, env: newEnv(req.environ), skipped: map[string]string{}, readFrom: map[string]string{}}
 	steps := []func(){r.expandFiles, r.importDirs, func() { r.assemble(databaseURL, req.Database.URL) },
 		func() { r.assemble(redisURL, req.Redis.URL) }, r.setUser, r.renderFiles, r.require}
 	for _, step := range steps {
@@ -195,6 +196,7 @@ func (r *resolver) expandFiles() {
 			continue
 		}
 		r.env.rename(f.inputVar, f.target, value, f.shadows)
+		r.readFrom[f.target] = f.name
 		if r.report {
 			r.note("set %s from %s (%d bytes)", quote(f.target), quote(f.value), len(value))
 		}
@@ -342,8 +344,8 @@ func (r *resolver) importFile(p, name string, owner map[string]string) bool {
 	owner[name] = p
 	if v, _ := r.env.get(name); v != "" {
 		from := "the environment"
-		if r.env.secret(name) {
-			from = quote(name + r.Suffix)
+		if fileVar, ok := r.readFrom[name]; ok {
+			from = quote(fileVar)
 		}
 		r.note("shadowed %s: %s is already set from %s", quote(p), name, from)
 		return true
