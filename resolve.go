@@ -256,8 +256,7 @@ func (r *resolver) readSecret(origin, name, p string, fromDir bool) ([]byte, err
 	case len(data) > limit:
 		problem = failf("%s: %s: too large for one environment variable (the file may be at most %d bytes)", origin, quote(p), limit)
 	case bytes.IndexByte(data, 0) >= 0:
-		problem = failf("%s: %s: contains a NUL byte (at offset %d), which an environment variable cannot hold",
-			origin, quote(p), bytes.IndexByte(data, 0))
+		problem = failf("%s: %s: contains a NUL byte, which an environment variable cannot hold", origin, quote(p))
 	case r.Trim:
 		return bytes.TrimRight(data, "\r\n"), nil
 	default:
