@@ -59,7 +59,9 @@ func (t templates) limit(name string) int { return max(t.entryLimit-len(name)-2,
 
 // fill expands ${NAME} and ${NAME:-word} line by line, with the rules of an
 // argument. A value holding a line break would add lines, and directives,
-// to a line-based config, so it is refused; byte for byte otherwise.
+// to a line-based config, so it is refused; byte for byte otherwise. A line
+// break is any that Python's str.splitlines breaks at: YAML 1.1 breaks at
+// U+0085, U+2028 and U+2029 too.
 func fill(text []byte, lookup func(string) (string, bool), hint func(error) string, limit int) ([]byte, []string, error) {
 	switch {
 	case len(text) > limit:
@@ -75,7 +77,7 @@ func fill(text []byte, lookup func(string) (string, bool), hint func(error) stri
 			return nil, nil, fail(fmt.Sprintf("line %d: %v", i+1, err), hint(err))
 		}
 		for _, name := range names {
-			if v, _ := lookup(name); strings.ContainsAny(v, "\r\n") {
+			if v, _ := lookup(name); strings.ContainsAny(v, "\n\r\v\f\x1c\x1d\x1e\u0085\u2028\u2029") {
 				return nil, nil, fail(fmt.Sprintf("line %d: %s holds a line break, which would add lines to the file", i+1, name),
 					"a value that spans lines belongs in a file the program opens by its path")
 			}

@@ -26,7 +26,7 @@ func handOnAt(path string) func(string, []byte) (string, error) {
 func TestRender(t *testing.T) {
 	files := fakeFiles{"/t": "user ${PW_USER:-app}\npass ${PW}\n", "/plain": "port 6379\n", "/pw": pw, "/two": "a\nb ${MULTI}\n", "/multi": "x\ny",
 		"/unset": "a\n${NOPE}", "/form": "${PW:=x}", "/open": "${PW", "/nul": "ab\x00", "/big": strings.Repeat("x", 27), "/grows": "${PW}${PW}${PW}",
-		"/denied": deniedFile, "/dir": dirFile, "/secrets": dirFile}
+		"/denied": deniedFile, "/dir": dirFile, "/secrets": dirFile, "/lb": "x ${LB}\n"}
 	render := func(items ...string) func(*request) {
 		return func(r *request) {
 			r.render = templates{items: items, read: files.read, handOn: handOnAt("/dev/fd/9"), entryLimit: r.entryLimit}.render
@@ -41,7 +41,7 @@ func TestRender(t *testing.T) {
 	in := func(p string) string { return "SHIM_RENDER: CONF: " + quote(p) + ": " }
 	argHint := "\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${"
 	env := []string{"PW_FILE=/pw", "MULTI_FILE=/multi"}
-	runResolveCases(t, []resolveCase{
+	cases := []resolveCase{
 		{name: "each file reported with its size and the names it used, never its content", env: env, files: files,
 			req: render("CONF=/t", "PLAIN=/plain"), want: []string{"PW=" + pw, "MULTI=x\ny", "CONF=/dev/fd/9", "PLAIN=/dev/fd/9"},
 			wantReport: []string{"set PW from /pw (11 bytes)", "set MULTI from /multi (3 bytes)",
@@ -73,7 +73,12 @@ func TestRender(t *testing.T) {
 		{name: "no in-memory file, and no hint about ${...}", env: env, files: files, req: noMemfd,
 			wantErr: "SHIM_RENDER: CONF: in-memory files are supported on Linux only"},
 		{name: "a directory", env: env, files: files, req: render("CONF=/dir"), wantErr: "SHIM_RENDER: CONF: open /dir: not a regular file (a directory)"},
-	})
+	}
+	for _, r := range "\v\f\x1c\x1d\x1e\u0085\u2028\u2029" { // Python's str.splitlines breaks at each, YAML 1.1 at the last three
+		cases = append(cases, resolveCase{name: fmt.Sprintf("a value with %U", r), env: append(env, "LB=a"+string(r)+"b"), files: files, req: render("CONF=/lb"),
+			wantErr: in("/lb") + "line 1: LB holds a line break, which would add lines to the file\nhint: a value that spans lines belongs in a file the program opens by its path"})
+	}
+	runResolveCases(t, cases)
 }
 
 // TestRenderedConfig, issue 21's promise: a secret rendered into a file only
