@@ -30,6 +30,8 @@ func (t templates) render(lookup func(string) (string, bool), hint func(error) s
 		switch v, _ := lookup(name); {
 		case !validName(name) || !strings.HasPrefix(p, "/"):
 			return nil, fail("SHIM_RENDER: "+quote(item)+": not NAME=/path/to/template", "separate several with commas")
+		case strings.HasPrefix(name, "SHIM_"): // as for SHIM_X_FILE: a nested shim would read it
+			return nil, fail("SHIM_RENDER: "+name+": shim reads its settings from the environment only", "set "+name+" itself")
 		case v != "":
 			return nil, failf("SHIM_RENDER: %s is already set; a rendered file would replace it", name)
 		case slices.ContainsFunc(out, func(f rendered) bool { return f.name == name }):

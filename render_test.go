@@ -54,6 +54,8 @@ func TestRender(t *testing.T) {
 			wantErr: `SHIM_RENDER: CONF=t: not NAME=/path/to/template` + "\nhint: separate several with commas"},
 		{name: "the name is taken", env: append(env, "CONF=x"), files: files, req: render("CONF=/t"),
 			wantErr: "SHIM_RENDER: CONF is already set; a rendered file would replace it"},
+		{name: "a setting of shim's", env: env, files: files, req: render("SHIM_USER=/plain"),
+			wantErr: "SHIM_RENDER: SHIM_USER: shim reads its settings from the environment only\nhint: set SHIM_USER itself"},
 		{name: "a name twice", env: env, files: files, req: render("CONF=/plain", "CONF=/t"), wantErr: "SHIM_RENDER: CONF is named twice"},
 		{name: "a value with a line break", env: env, files: files, req: render("CONF=/two"),
 			wantErr: in("/two") + "line 2: MULTI holds a line break, which would add lines to the file\nhint: a value that spans lines belongs in a file the program opens by its path"},
