@@ -61,7 +61,7 @@ func TestRender(t *testing.T) {
 			wantErr: in("/two") + "line 2: MULTI holds a line break, which would add lines to the file\nhint: a value that spans lines belongs in a file the program opens by its path"},
 		{name: "unset", env: env, files: files, req: render("CONF=/unset"),
 			wantErr: in("/unset") + "line 2: NOPE is not set\nhint: set NOPE (or NOPE_FILE), write ${NOPE:-} to allow an empty value, or $${ for a literal ${"},
-		{name: "another shell form", env: env, files: files, req: render("CONF=/form"), wantErr: in("/form") + `line 1: ${PW:=x} is not ${NAME} or ${NAME:-default}` + argHint},
+		{name: "another shell form", env: env, files: files, req: render("CONF=/form"), wantErr: in("/form") + `line 1: a ${...} that is not ${NAME} or ${NAME:-default}` + argHint},
 		{name: "unclosed", env: env, files: files, req: render("CONF=/open"), wantErr: in("/open") + "line 1: ${ without a closing }" + argHint},
 		{name: "a NUL", env: env, files: files, req: render("CONF=/nul"), wantErr: in("/nul") + "contains a NUL byte (at offset 2)"},
 		{name: "a template as large as a secret may be", env: env, files: files, req: render("CONF=/big"), entryLimit: 33,

@@ -588,7 +588,7 @@ func expandArg(arg string, lookup func(string) (string, bool)) (string, []string
 		case inner == "":
 			return "", nil, errors.New("${} names no variable")
 		case !validName(name):
-			return "", nil, fmt.Errorf("%s is not ${NAME} or ${NAME:-default}", quote("${"+inner+"}"))
+			return "", nil, errors.New("a ${...} that is not ${NAME} or ${NAME:-default}") // the text may be a template's fallback password
 		case strings.Contains(word, "${"):
 			return "", nil, errors.New("${ inside a ${...} default is not supported")
 		case value != "":

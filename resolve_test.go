@@ -360,7 +360,7 @@ func TestExpandArgs(t *testing.T) {
 	bad := func(i int, arg, inner string) string {
 		return fmt.Sprintf("argument %d %s: %s\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${", i, strconv.Quote(arg), inner)
 	}
-	notForm := func(i int, arg string) string { return bad(i, arg, arg+" is not ${NAME} or ${NAME:-default}") }
+	notForm := func(i int, arg string) string { return bad(i, arg, "a ${...} that is not ${NAME} or ${NAME:-default}") }
 	runResolveCases(t, []resolveCase{
 		{name: "the guide's redis command", env: env, args: []string{"redis-server", "--requirepass", "${REDIS_PASSWORD}", "--port=${PORT}"},
 			want: env, wantArgs: []string{"redis-server", "--requirepass", pw, "--port=6379"}},
@@ -377,7 +377,7 @@ func TestExpandArgs(t *testing.T) {
 				"argument 2 \"${REDIS_PASSWORD}\": REDIS_PASSWORD is not set\nhint: set REDIS_PASSWORD (or REDIS_PASSWORD_FILE), write ${REDIS_PASSWORD:-} to allow an empty value, or $${ for a literal ${"},
 		{name: "every bad argument with --check",
 			args: []string{"cmd", "${PORT", "${}", "${1X}", "${PORT:=1}", "${#PORT}", "${A:-${B}}", "${X\nshim: ok}", "${A\u202eB}"}, all: true,
-			wantErr: strings.Join([]string{bad(1, "${PORT", "${ without a closing }"), bad(2, "${}", "${} names no variable"), notForm(3, "${1X}"), notForm(4, "${PORT:=1}"), notForm(5, "${#PORT}"), bad(6, "${A:-${B}}", "${ inside a ${...} default is not supported"), bad(7, "${X\nshim: ok}", `"${X\nshim: ok}" is not ${NAME} or ${NAME:-default}`), bad(8, "${A\u202eB}", `"${A\u202eB}" is not ${NAME} or ${NAME:-default}`)}, "\n")},
+			wantErr: strings.Join([]string{bad(1, "${PORT", "${ without a closing }"), bad(2, "${}", "${} names no variable"), notForm(3, "${1X}"), notForm(4, "${PORT:=1}"), notForm(5, "${#PORT}"), bad(6, "${A:-${B}}", "${ inside a ${...} default is not supported"), notForm(7, "${X\nshim: ok}"), notForm(8, "${A\u202eB}")}, "\n")},
 		// The hint speaks the configured suffix and suggests only a _FILE shim would read.
 		{name: "the unset-variable hint uses SHIM_SUFFIX", args: []string{"cmd", "${PW}"}, set: func(s *shimSettings) { s.Suffix = "_SECRET" },
 			wantErr: "argument 1 \"${PW}\": PW is not set\nhint: set PW (or PW_SECRET), write ${PW:-} to allow an empty value, or $${ for a literal ${"},
