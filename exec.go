@@ -125,7 +125,7 @@ func (c execPlan) check() (unknown string, err error) {
 	var errno unix.Errno
 	errors.As(err, &errno)
 	switch errno {
-	case 0, unix.EPERM, unix.ENOSYS, unix.EAGAIN: // ptrace or the child refused, not the exec
+	case 0, unix.EPERM, unix.ENOSYS, unix.EAGAIN, unix.EMFILE, unix.ENFILE: // ptrace, the child or its descriptors refused, not the exec
 		return "the kernel refused --check's traced child (" + errno.Error() + ")", nil
 	}
 	return "", c.explain(errno)
