@@ -134,13 +134,13 @@ func TestRenderedConfig(t *testing.T) {
 	})
 }
 
-// refuseMemfd installs, for this thread and what it execs, a seccomp filter
-// that answers memfd_create with ENOSYS.
-func refuseMemfd() {
+// refuseCall installs, for this thread and what it execs, a seccomp filter
+// that answers system call nr with action.
+func refuseCall(nr, action uint32) {
 	filter := []unix.SockFilter{
 		{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0}, // seccomp_data.nr
-		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: unix.SYS_MEMFD_CREATE, Jf: 1},
-		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)},
+		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: nr, Jf: 1},
+		{Code: unix.BPF_RET | unix.BPF_K, K: action},
 		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
 	}
 	runtime.LockOSThread()
