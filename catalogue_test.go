@@ -161,6 +161,12 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "SHIM_RENDER without memfd_create", emulated: "the filter is for the host's system call numbers", path: filepath.Join(binDir, "launch"), files: []catalogueFile{{name: "t", content: "port 1\n"}},
 			env: []string{"SHIM_RENDER=CONF={dir}/t"}, args: []string{"", "", "NOMEMFD", shimPath, "probe"}, wantCode: 125,
 			wantStderr: shimLines("SHIM_RENDER: CONF: memfd_create: function not implemented", "hint: the kernel or the container's seccomp profile refuses in-memory files (gVisor, an old kernel, a strict profile); shim never falls back to a file on disk: allow memfd_create, or leave SHIM_RENDER unset")},
+		// Where --check cannot set up its traced child, only a run tells (a run needs no descriptor).
+		{name: "--check with no descriptor to spare", emulated: noPtrace, path: "/bin/sh", args: []string{"-c", `ulimit -n 4 && exec "$0" "$@"`, shimPath, "--check", "probe"},
+			wantStdout: "exec " + probePath + " (whether the kernel runs it only a run tells: the kernel refused --check's traced child (too many open files))\n"},
+		{name: "--check whose traced child a seccomp profile kills", emulated: "the filter is for the host's system call numbers", path: filepath.Join(binDir, "launch"),
+			args: []string{"", "", "NOPTRACE", shimPath, "--check", "probe"}, wantStdout: "exec " + probePath + " (whether the kernel runs it only a run tells: --check's traced child was killed by SIGSYS)\n"},
+		{name: "a run with no descriptor to spare", path: "/bin/sh", args: []string{"-c", `ulimit -n 4 && exec "$0" "$@"`, shimPath, "true"}},
 		// --check asks the kernel as the user the command runs as.
 		{name: "a program SHIM_USER may run but not read", root: true, emulated: foreign, files: []catalogueFile{{name: "prog", kind: program, mode: 0o711}}, env: []string{"SHIM_USER=nobody"}, args: []string{"{dir}/prog"},
 			check: &result{stdout: "run as uid 65534 gid 65534 groups [65534] HOME=/nonexistent, no capabilities\nexec {dir}/prog\n"}},

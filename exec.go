@@ -114,18 +114,31 @@ func (c execPlan) exec() error {
 
 // check is --check's verdict, asked of the kernel rather than predicted:
 // the command is exec'd in a child stopped before its first instruction,
-// and killed there. Where the kernel refuses that child, only a run can tell.
+// and killed there. Where the kernel refuses that child, or it ends without
+// that stop (a seccomp profile that kills on ptrace), only a run can tell.
 func (c execPlan) check() (unknown string, err error) {
 	child, err := execStopped(c.path, masked(c.args), masked(c.env))
 	if err == nil {
-		child.Kill()
-		child.Wait()
-		return "", nil
+		var ws unix.WaitStatus
+		_, err = unix.Wait4(child.Pid, &ws, 0, nil)
+		if err != nil || ws.Stopped() { // else it has ended, and is reaped
+			child.Kill()
+			child.Wait()
+		}
+		switch {
+		case err != nil:
+			return "waiting for --check's traced child: " + err.Error(), nil
+		case ws.Stopped() && (ws.StopSignal() == unix.SIGTRAP || ws.StopSignal() == unix.SIGSEGV): // execve's end, or its failure past the point of no return, as in a run
+			return "", nil
+		case ws.Signaled():
+			return "--check's traced child was killed by " + unix.SignalName(ws.Signal()), nil
+		}
+		return fmt.Sprintf("--check's traced child ended without its stop after execve (wait status %#x)", uint32(ws)), nil
 	}
 	var errno unix.Errno
 	errors.As(err, &errno)
 	switch errno {
-	case 0, unix.EPERM, unix.ENOSYS, unix.EAGAIN: // ptrace or the child refused, not the exec
+	case 0, unix.EPERM, unix.ENOSYS, unix.EAGAIN, unix.EMFILE, unix.ENFILE: // ptrace, the child or its descriptors refused, not the exec
 		return "the kernel refused --check's traced child (" + errno.Error() + ")", nil
 	}
 	return "", c.explain(errno)

@@ -24,14 +24,15 @@ const userSwitch = true
 func maxEntry() int { return 32 * unix.Getpagesize() }
 
 // argMax is the room execve gives argv and envp: a quarter of the stack
-// limit, at most 3/4 of _STK_LIM (8 MiB), at least 32 pages (fs/exec.c).
+// limit, at most 3/4 of _STK_LIM (8 MiB), at least ARG_MAX, 128 KiB whatever
+// the page size (fs/exec.c).
 func argMax() int {
 	limit := 8 << 20 / 4 * 3
 	var rl unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_STACK, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
 		limit = int(min(rl.Cur/4, uint64(limit)))
 	}
-	return max(limit, 32*unix.Getpagesize())
+	return max(limit, 131072)
 }
 
 // pointerSize is the kernel's: a 32-bit shim on a 64-bit kernel has each

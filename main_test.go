@@ -137,8 +137,9 @@ func probe(args []string) {
 }
 
 // launch blocks and ignores the signals it is given, as a parent process
-// may, then execs the rest: launch BLOCK,... IGNORE,... [NOMEMFD] command
-// args..., where NOMEMFD installs refuseMemfd's filter.
+// may, then execs the rest: launch BLOCK,... IGNORE,... [NOMEMFD|NOPTRACE]
+// command args..., where NOMEMFD installs a seccomp filter that answers
+// memfd_create with ENOSYS, NOPTRACE one that kills the caller of ptrace.
 func launch(args []string) {
 	runtime.LockOSThread()
 	var set unix.Sigset_t
@@ -151,8 +152,12 @@ func launch(args []string) {
 		panic(err)
 	}
 	signal.Ignore(signalList(args[1])...)
-	if args[2] == "NOMEMFD" {
-		refuseMemfd()
+	switch args[2] {
+	case "NOMEMFD":
+		refuseCall(unix.SYS_MEMFD_CREATE, unix.SECCOMP_RET_ERRNO|uint32(unix.ENOSYS))
+		args = args[1:]
+	case "NOPTRACE": // as a profile whose default action kills, without ptrace listed
+		refuseCall(unix.SYS_PTRACE, unix.SECCOMP_RET_KILL_PROCESS)
 		args = args[1:]
 	}
 	panic(unix.Exec(args[2], args[2:], os.Environ()))

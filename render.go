@@ -30,6 +30,8 @@ func (t templates) render(lookup func(string) (string, bool), hint func(error) s
 		switch v, _ := lookup(name); {
 		case !validName(name) || !strings.HasPrefix(p, "/"):
 			return nil, fail("SHIM_RENDER: "+quote(item)+": not NAME=/path/to/template", "separate several with commas")
+		case strings.HasPrefix(name, "SHIM_"): // as for SHIM_X_FILE: a nested shim would read it
+			return nil, fail("SHIM_RENDER: "+name+": shim reads its settings from the environment only", "set "+name+" itself")
 		case v != "":
 			return nil, failf("SHIM_RENDER: %s is already set; a rendered file would replace it", name)
 		case slices.ContainsFunc(out, func(f rendered) bool { return f.name == name }):
@@ -59,7 +61,9 @@ func (t templates) limit(name string) int { return max(t.entryLimit-len(name)-2,
 
 // fill expands ${NAME} and ${NAME:-word} line by line, with the rules of an
 // argument. A value holding a line break would add lines, and directives,
-// to a line-based config, so it is refused; byte for byte otherwise.
+// to a line-based config, so it is refused; byte for byte otherwise. A line
+// break is any that Python's str.splitlines breaks at: YAML 1.1 breaks at
+// U+0085, U+2028 and U+2029 too.
 func fill(text []byte, lookup func(string) (string, bool), hint func(error) string, limit int) ([]byte, []string, error) {
 	switch {
 	case len(text) > limit:
@@ -75,7 +79,7 @@ func fill(text []byte, lookup func(string) (string, bool), hint func(error) stri
 			return nil, nil, fail(fmt.Sprintf("line %d: %v", i+1, err), hint(err))
 		}
 		for _, name := range names {
-			if v, _ := lookup(name); strings.ContainsAny(v, "\r\n") {
+			if v, _ := lookup(name); strings.ContainsAny(v, "\n\r\v\f\x1c\x1d\x1e\u0085\u2028\u2029") {
 				return nil, nil, fail(fmt.Sprintf("line %d: %s holds a line break, which would add lines to the file", i+1, name),
 					"a value that spans lines belongs in a file the program opens by its path")
 			}

@@ -26,7 +26,7 @@ func handOnAt(path string) func(string, []byte) (string, error) {
 func TestRender(t *testing.T) {
 	files := fakeFiles{"/t": "user ${PW_USER:-app}\npass ${PW}\n", "/plain": "port 6379\n", "/pw": pw, "/two": "a\nb ${MULTI}\n", "/multi": "x\ny",
 		"/unset": "a\n${NOPE}", "/form": "${PW:=x}", "/open": "${PW", "/nul": "ab\x00", "/big": strings.Repeat("x", 27), "/grows": "${PW}${PW}${PW}",
-		"/denied": deniedFile, "/dir": dirFile, "/secrets": dirFile}
+		"/denied": deniedFile, "/dir": dirFile, "/secrets": dirFile, "/lb": "x ${LB}\n"}
 	render := func(items ...string) func(*request) {
 		return func(r *request) {
 			r.render = templates{items: items, read: files.read, handOn: handOnAt("/dev/fd/9"), entryLimit: r.entryLimit}.render
@@ -41,7 +41,7 @@ func TestRender(t *testing.T) {
 	in := func(p string) string { return "SHIM_RENDER: CONF: " + quote(p) + ": " }
 	argHint := "\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${"
 	env := []string{"PW_FILE=/pw", "MULTI_FILE=/multi"}
-	runResolveCases(t, []resolveCase{
+	cases := []resolveCase{
 		{name: "each file reported with its size and the names it used, never its content", env: env, files: files,
 			req: render("CONF=/t", "PLAIN=/plain"), want: []string{"PW=" + pw, "MULTI=x\ny", "CONF=/dev/fd/9", "PLAIN=/dev/fd/9"},
 			wantReport: []string{"set PW from /pw (11 bytes)", "set MULTI from /multi (3 bytes)",
@@ -54,12 +54,14 @@ func TestRender(t *testing.T) {
 			wantErr: `SHIM_RENDER: CONF=t: not NAME=/path/to/template` + "\nhint: separate several with commas"},
 		{name: "the name is taken", env: append(env, "CONF=x"), files: files, req: render("CONF=/t"),
 			wantErr: "SHIM_RENDER: CONF is already set; a rendered file would replace it"},
+		{name: "a setting of shim's", env: env, files: files, req: render("SHIM_USER=/plain"),
+			wantErr: "SHIM_RENDER: SHIM_USER: shim reads its settings from the environment only\nhint: set SHIM_USER itself"},
 		{name: "a name twice", env: env, files: files, req: render("CONF=/plain", "CONF=/t"), wantErr: "SHIM_RENDER: CONF is named twice"},
 		{name: "a value with a line break", env: env, files: files, req: render("CONF=/two"),
 			wantErr: in("/two") + "line 2: MULTI holds a line break, which would add lines to the file\nhint: a value that spans lines belongs in a file the program opens by its path"},
 		{name: "unset", env: env, files: files, req: render("CONF=/unset"),
 			wantErr: in("/unset") + "line 2: NOPE is not set\nhint: set NOPE (or NOPE_FILE), write ${NOPE:-} to allow an empty value, or $${ for a literal ${"},
-		{name: "another shell form", env: env, files: files, req: render("CONF=/form"), wantErr: in("/form") + `line 1: ${PW:=x} is not ${NAME} or ${NAME:-default}` + argHint},
+		{name: "another shell form", env: env, files: files, req: render("CONF=/form"), wantErr: in("/form") + `line 1: a ${...} that is not ${NAME} or ${NAME:-default}` + argHint},
 		{name: "unclosed", env: env, files: files, req: render("CONF=/open"), wantErr: in("/open") + "line 1: ${ without a closing }" + argHint},
 		{name: "a NUL", env: env, files: files, req: render("CONF=/nul"), wantErr: in("/nul") + "contains a NUL byte (at offset 2)"},
 		{name: "a template as large as a secret may be", env: env, files: files, req: render("CONF=/big"), entryLimit: 33,
@@ -73,7 +75,12 @@ func TestRender(t *testing.T) {
 		{name: "no in-memory file, and no hint about ${...}", env: env, files: files, req: noMemfd,
 			wantErr: "SHIM_RENDER: CONF: in-memory files are supported on Linux only"},
 		{name: "a directory", env: env, files: files, req: render("CONF=/dir"), wantErr: "SHIM_RENDER: CONF: open /dir: not a regular file (a directory)"},
-	})
+	}
+	for _, r := range "\v\f\x1c\x1d\x1e\u0085\u2028\u2029" { // Python's str.splitlines breaks at each, YAML 1.1 at the last three
+		cases = append(cases, resolveCase{name: fmt.Sprintf("a value with %U", r), env: append(env, "LB=a"+string(r)+"b"), files: files, req: render("CONF=/lb"),
+			wantErr: in("/lb") + "line 1: LB holds a line break, which would add lines to the file\nhint: a value that spans lines belongs in a file the program opens by its path"})
+	}
+	runResolveCases(t, cases)
 }
 
 // TestRenderedConfig, issue 21's promise: a secret rendered into a file only
@@ -127,13 +134,13 @@ func TestRenderedConfig(t *testing.T) {
 	})
 }
 
-// refuseMemfd installs, for this thread and what it execs, a seccomp filter
-// that answers memfd_create with ENOSYS.
-func refuseMemfd() {
+// refuseCall installs, for this thread and what it execs, a seccomp filter
+// that answers system call nr with action.
+func refuseCall(nr, action uint32) {
 	filter := []unix.SockFilter{
 		{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0}, // seccomp_data.nr
-		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: unix.SYS_MEMFD_CREATE, Jf: 1},
-		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)},
+		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: nr, Jf: 1},
+		{Code: unix.BPF_RET | unix.BPF_K, K: action},
 		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
 	}
 	runtime.LockOSThread()

@@ -258,8 +258,7 @@ func (r *resolver) readSecret(origin, name, p string, fromDir bool) ([]byte, err
 	case len(data) > limit:
 		problem = failf("%s: %s: too large for one environment variable (the file may be at most %d bytes)", origin, quote(p), limit)
 	case bytes.IndexByte(data, 0) >= 0:
-		problem = failf("%s: %s: contains a NUL byte (at offset %d), which an environment variable cannot hold",
-			origin, quote(p), bytes.IndexByte(data, 0))
+		problem = failf("%s: %s: contains a NUL byte, which an environment variable cannot hold", origin, quote(p))
 	case r.Trim:
 		return bytes.TrimRight(data, "\r\n"), nil
 	default:
@@ -591,7 +590,7 @@ func expandArg(arg string, lookup func(string) (string, bool)) (string, []string
 		case inner == "":
 			return "", nil, errors.New("${} names no variable")
 		case !validName(name):
-			return "", nil, fmt.Errorf("%s is not ${NAME} or ${NAME:-default}", quote("${"+inner+"}"))
+			return "", nil, errors.New("a ${...} that is not ${NAME} or ${NAME:-default}") // the text may be a template's fallback password
 		case strings.Contains(word, "${"):
 			return "", nil, errors.New("${ inside a ${...} default is not supported")
 		case value != "":

@@ -232,7 +232,7 @@ func TestExpandFiles(t *testing.T) {
 			wantErr: "DB_PASSWORD_FILE: open /run/secrets/db: no such file or directory\n" + notMountedHint("/run/secrets") + "\n" + skipHint("DB_PASSWORD_FILE") +
 				"\nREDIS_PASSWORD_FILE: open /run/secrets/redis: permission denied\nhint: /run/secrets/redis is owned by uid 1000 gid 1000 with mode 0600 and shim runs as uid 999; run shim as root and set SHIM_USER to read secrets first and then drop privileges\n" + skipHint("REDIS_PASSWORD_FILE") +
 				"\nA_FILE: read /run/secrets: is a directory\n" + skipHint("A_FILE") +
-				"\nKEY_FILE: /k: contains a NUL byte (at offset 8), which an environment variable cannot hold\n" + skipHint("KEY_FILE") +
+				"\nKEY_FILE: /k: contains a NUL byte, which an environment variable cannot hold\n" + skipHint("KEY_FILE") +
 				"\nB_FILE: open \"/x\\nshim: hint: fine\": no such file or directory\n" + notMountedHint("/") + "\n" + skipHint("B_FILE")},
 		{name: "exactly at the entry limit, and a trailing newline judged with the file", env: []string{"AB_FILE=/a", "CD_FILE=/c"},
 			files: fakeFiles{"/a": strings.Repeat("x", 28), "/c": strings.Repeat("x", 27) + "\n"}, entryLimit: 32,
@@ -361,7 +361,7 @@ func TestExpandArgs(t *testing.T) {
 	bad := func(i int, arg, inner string) string {
 		return fmt.Sprintf("argument %d %s: %s\nhint: shim expands only ${NAME} and ${NAME:-default}; write $${ for a literal ${", i, strconv.Quote(arg), inner)
 	}
-	notForm := func(i int, arg string) string { return bad(i, arg, arg+" is not ${NAME} or ${NAME:-default}") }
+	notForm := func(i int, arg string) string { return bad(i, arg, "a ${...} that is not ${NAME} or ${NAME:-default}") }
 	runResolveCases(t, []resolveCase{
 		{name: "the guide's redis command", env: env, args: []string{"redis-server", "--requirepass", "${REDIS_PASSWORD}", "--port=${PORT}"},
 			want: env, wantArgs: []string{"redis-server", "--requirepass", pw, "--port=6379"}},
@@ -378,7 +378,7 @@ func TestExpandArgs(t *testing.T) {
 				"argument 2 \"${REDIS_PASSWORD}\": REDIS_PASSWORD is not set\nhint: set REDIS_PASSWORD (or REDIS_PASSWORD_FILE), write ${REDIS_PASSWORD:-} to allow an empty value, or $${ for a literal ${"},
 		{name: "every bad argument with --check",
 			args: []string{"cmd", "${PORT", "${}", "${1X}", "${PORT:=1}", "${#PORT}", "${A:-${B}}", "${X\nshim: ok}", "${A\u202eB}"}, all: true,
-			wantErr: strings.Join([]string{bad(1, "${PORT", "${ without a closing }"), bad(2, "${}", "${} names no variable"), notForm(3, "${1X}"), notForm(4, "${PORT:=1}"), notForm(5, "${#PORT}"), bad(6, "${A:-${B}}", "${ inside a ${...} default is not supported"), bad(7, "${X\nshim: ok}", `"${X\nshim: ok}" is not ${NAME} or ${NAME:-default}`), bad(8, "${A\u202eB}", `"${A\u202eB}" is not ${NAME} or ${NAME:-default}`)}, "\n")},
+			wantErr: strings.Join([]string{bad(1, "${PORT", "${ without a closing }"), bad(2, "${}", "${} names no variable"), notForm(3, "${1X}"), notForm(4, "${PORT:=1}"), notForm(5, "${#PORT}"), bad(6, "${A:-${B}}", "${ inside a ${...} default is not supported"), notForm(7, "${X\nshim: ok}"), notForm(8, "${A\u202eB}")}, "\n")},
 		// The hint speaks the configured suffix and suggests only a _FILE shim would read.
 		{name: "the unset-variable hint uses SHIM_SUFFIX", args: []string{"cmd", "${PW}"}, set: func(s *shimSettings) { s.Suffix = "_SECRET" },
 			wantErr: "argument 1 \"${PW}\": PW is not set\nhint: set PW (or PW_SECRET), write ${PW:-} to allow an empty value, or $${ for a literal ${"},

@@ -146,7 +146,8 @@ func TestRedisURL(t *testing.T) {
 
 // TestSameLengthSameOutput is issue 19's invariant: two contents of one length
 // for a part read from a file give the same shown text or error, unless the
-// part's own fate (accepted, refused, a host list) differs.
+// part's own fate (accepted, refused, a host list) differs, or a NUL is in
+// one only; read through resolve, a NUL anywhere in both is one refusal.
 func TestSameLengthSameOutput(t *testing.T) {
 	contents := []string{"/sock", "/var/run/postgresql", "tcp://10.0.0.5:5432", "host=x", "port=1&a=b", "POSTGRESQL", "mysql", "redis",
 		"cockroachdb", "db", "::1", "db:5432", "a,b", "5432", "65536", "0", "3", "sslmode=require", "a=%00", "ab+c/d==", "x y", "?a=b"}
@@ -155,7 +156,7 @@ func TestSameLengthSameOutput(t *testing.T) {
 	content := func(rng *rand.Rand, n int) string {
 		c := contents[rng.IntN(len(contents))]
 		for len(c) < n {
-			c += string("x0/.:,="[rng.IntN(7)])
+			c += string("x0/.:,=\x00"[rng.IntN(8)])
 		}
 		return c[:n]
 	}
@@ -176,7 +177,7 @@ func TestSameLengthSameOutput(t *testing.T) {
 		}
 		file, n := names[secret]+"_FILE", 1+rng.IntN(20)
 		a[file], b[file] = content(rng, n), content(rng, n)
-		if fate(spec, names[secret], a) != fate(spec, names[secret], b) {
+		if fate(spec, names[secret], a) != fate(spec, names[secret], b) || strings.Contains(a[file], "\x00") != strings.Contains(b[file], "\x00") {
 			continue
 		}
 		_, shownA, errA := assembleURL(spec, a.get)
@@ -184,10 +185,28 @@ func TestSameLengthSameOutput(t *testing.T) {
 		if compared++; shownA != shownB || errA != nil && messages(errA) != messages(errB) {
 			t.Fatalf("%s, %q and %q (with %q): shown %q and %q, errors %v and %v", file, a[file], b[file], a, shownA, shownB, errA, errB)
 		}
+		if errA, errB = resolveVars(a), resolveVars(b); messages(errA) != messages(errB) {
+			t.Fatalf("%s, %q and %q (with %q): resolve says %q and %q", file, a[file], b[file], a, messages(errA), messages(errB))
+		}
 	}
 	if compared < 5000 {
 		t.Fatalf("only %d pairs compared", compared)
 	}
+}
+
+// resolveVars resolves v's variables, each NAME_FILE's value read from a file.
+func resolveVars(v vars) error {
+	var env []string
+	files := fakeFiles{}
+	for name, value := range v {
+		if base, ok := strings.CutSuffix(name, "_FILE"); ok {
+			env, files["/f/"+base] = append(env, name+"=/f/"+base), value
+		} else {
+			env = append(env, name+"="+value)
+		}
+	}
+	_, err := resolve(request{environ: env, args: []string{"cmd"}, Rules: defaultSettings().Rules, entryLimit: 131072}, files)
+	return err
 }
 
 // fate is what the file part named secret meets with valid other parts.
