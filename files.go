@@ -16,7 +16,8 @@ import (
 // osFiles reads the files of a real run.
 type osFiles struct {
 	buf      []byte            // reused: read's result is valid until the next call
-	versions map[[2]uint64]int // a directory's device and inode → its ..data, opened once
+	versions map[[2]uint64]int // a volume's device and inode → its ..data, opened once
+	volumes  map[string]string // a directory → the volume it lies in below a link, "" for none
 }
 
 // read returns at most limit+1 bytes of the file, so that "too large" needs
@@ -65,27 +66,53 @@ func (o *osFiles) read(path string, limit int, regularOnly bool) ([]byte, error)
 // volume the key in the generation ..data named when the volume was first
 // read, so that a swap of ..data mid-start never mixes two generations. The
 // sign is the key's first component below the volume, a link into ..data:
-// user -> ..data/user, or db -> ..data/db for a key at db/user.
+// user -> ..data/user, or db -> ..data/db for a key at db/user; a
+// directory's ancestors are looked at once, not once a key.
 func (o *osFiles) where(path string) (int, string) {
-	for i := strings.LastIndexByte(path, '/'); i >= 0; i = strings.LastIndexByte(path[:i], '/') {
-		volume, key := path[:i+1], path[i+1:]
-		first, _, _ := strings.Cut(key, "/")
-		buf := make([]byte, len(first)+8)
-		if n, err := unix.Readlink(volume+first, buf); err != nil || string(buf[:n]) != "..data/"+first {
-			continue
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 {
+		return unix.AT_FDCWD, path
+	}
+	dir, volume := path[:i+1], path[:i+1]
+	if !linksIntoData(dir, path[i+1:]) {
+		var seen bool
+		if volume, seen = o.volumes[dir]; !seen {
+			volume = volumeAbove(dir)
+			if o.volumes == nil {
+				o.volumes = map[string]string{}
+			}
+			o.volumes[dir] = volume
 		}
-		if fd, ok := o.generation(volume); ok {
-			return fd, key
-		}
-		break
+	}
+	if fd, ok := o.generation(volume); ok {
+		return fd, path[len(volume):]
 	}
 	return unix.AT_FDCWD, path
 }
 
-// generation is the volume's ..data, opened once.
+// linksIntoData says whether volume's entry name is the kubelet's link
+// name -> ..data/name.
+func linksIntoData(volume, name string) bool {
+	buf := make([]byte, len(name)+8)
+	n, err := unix.Readlink(volume+name, buf)
+	return err == nil && string(buf[:n]) == "..data/"+name
+}
+
+// volumeAbove is the volume that dir lies in below its first component,
+// "" when it lies in none.
+func volumeAbove(dir string) string {
+	for i := strings.LastIndexByte(dir[:len(dir)-1], '/'); i >= 0; i = strings.LastIndexByte(dir[:i], '/') {
+		if first, _, _ := strings.Cut(dir[i+1:], "/"); linksIntoData(dir[:i+1], first) {
+			return dir[:i+1]
+		}
+	}
+	return ""
+}
+
+// generation is the volume's ..data, opened once; none without a volume.
 func (o *osFiles) generation(volume string) (int, bool) {
 	var st unix.Stat_t
-	if unix.Stat(volume, &st) != nil {
+	if volume == "" || unix.Stat(volume, &st) != nil {
 		return 0, false
 	}
 	id := [2]uint64{uint64(st.Dev), uint64(st.Ino)}
